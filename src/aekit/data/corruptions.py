@@ -1,0 +1,100 @@
+"""Corruptions for denoising tasks: pure, seeded functions of a batch.
+
+Each corruption maps a clean batch ``x`` (any shape, values in [0, 1]) and a
+``torch.Generator`` to a corrupted batch of the same shape. The model never knows
+which corruption produced its input. Specs are strings so they fit on a command line:
+
+=====================  =========================================================
+``gaussian:F``         x + F·N(0, 1), clipped to [0, 1] (Keras recipe, F = 0.35)
+``gaussian-add:M,S``   x + N(M, S), *not* clipped (the "add N(0.5, 0.5)" recipe)
+``gaussian255:S``      x + (S/255)·N(0, 1), clipped; σ on the 0–255 scale (photos)
+``salt-pepper:P``      a fraction P of values set to 0 or 1 with equal odds
+``mask:P``             a fraction P of values set to 0 (random masking / dropout)
+=====================  =========================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+
+from aekit.errors import ConfigError
+
+Tensor = torch.Tensor
+
+
+@dataclass(frozen=True)
+class Corruption:
+    """A parsed corruption spec; call it as ``c(x, generator)``."""
+
+    kind: str
+    params: tuple[float, ...]
+    fn: Callable[[Tensor, torch.Generator | None, tuple[float, ...]], Tensor]
+    spec: str
+
+    def __call__(self, x: Tensor, generator: torch.Generator | None = None) -> Tensor:
+        return self.fn(x, generator, self.params)
+
+
+def _randn(x: Tensor, g: torch.Generator | None) -> Tensor:
+    # Draw on the generator's device, then move: keeps CPU generators valid for GPU data.
+    dev = g.device if g is not None else x.device
+    return torch.randn(x.shape, generator=g, device=dev, dtype=torch.float32).to(x)
+
+
+def _rand(x: Tensor, g: torch.Generator | None) -> Tensor:
+    dev = g.device if g is not None else x.device
+    return torch.rand(x.shape, generator=g, device=dev, dtype=torch.float32).to(x)
+
+
+def _gaussian(x: Tensor, g: torch.Generator | None, p: tuple[float, ...]) -> Tensor:
+    return (x + p[0] * _randn(x, g)).clamp_(0.0, 1.0)
+
+
+def _gaussian_add(x: Tensor, g: torch.Generator | None, p: tuple[float, ...]) -> Tensor:
+    return x + (p[0] + p[1] * _randn(x, g))
+
+
+def _gaussian255(x: Tensor, g: torch.Generator | None, p: tuple[float, ...]) -> Tensor:
+    return (x + (p[0] / 255.0) * _randn(x, g)).clamp_(0.0, 1.0)
+
+
+def _salt_pepper(x: Tensor, g: torch.Generator | None, p: tuple[float, ...]) -> Tensor:
+    u = _rand(x, g)
+    out = x.clone()
+    out[u < p[0] / 2] = 0.0
+    out[(u >= p[0] / 2) & (u < p[0])] = 1.0
+    return out
+
+
+def _mask(x: Tensor, g: torch.Generator | None, p: tuple[float, ...]) -> Tensor:
+    return x * (_rand(x, g) >= p[0]).to(x.dtype)
+
+
+# name -> (function, number of parameters, valid range check, example)
+_KINDS: dict[str, tuple[Callable, int, Callable[[tuple[float, ...]], bool], str]] = {
+    "gaussian": (_gaussian, 1, lambda p: p[0] >= 0, "gaussian:0.35"),
+    "gaussian-add": (_gaussian_add, 2, lambda p: p[1] >= 0, "gaussian-add:0.5,0.5"),
+    "gaussian255": (_gaussian255, 1, lambda p: p[0] >= 0, "gaussian255:25"),
+    "salt-pepper": (_salt_pepper, 1, lambda p: 0 <= p[0] <= 1, "salt-pepper:0.1"),
+    "mask": (_mask, 1, lambda p: 0 <= p[0] < 1, "mask:0.3"),
+}
+
+
+def parse_corruption(spec: str) -> Corruption:
+    """Parse ``kind:params`` into a :class:`Corruption` or raise a one-line ConfigError."""
+    kind, _, rest = spec.partition(":")
+    kind = kind.strip().lower()
+    if kind not in _KINDS:
+        raise ConfigError(f"unknown noise {kind!r}; use one of: "
+                          + ", ".join(v[3] for v in _KINDS.values()))
+    fn, n, ok, example = _KINDS[kind]
+    try:
+        params = tuple(float(v) for v in rest.split(",")) if rest else ()
+    except ValueError:
+        raise ConfigError(f"noise {spec!r}: parameters must be numbers, e.g. {example}") from None
+    if len(params) != n or not ok(params):
+        raise ConfigError(f"noise {spec!r} needs {n} valid parameter(s), e.g. {example}")
+    return Corruption(kind, params, fn, spec)

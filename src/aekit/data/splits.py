@@ -1,0 +1,66 @@
+"""Train / validation / test tensors for a run, from a :class:`~aekit.data.Dataset`.
+
+Validation is held out from the *training* split (a seeded permutation, fraction
+``data.val_fraction``); the official test split is used only for final evaluation.
+``data.limit`` keeps the first N training samples (before the validation split) for
+quick runs; the test split is never shortened here (``aekit evaluate --limit`` does).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from aekit.config import DataConfig
+from aekit.errors import ConfigError, DataError
+
+
+@dataclass
+class Splits:
+    """Arrays of one run: train / val / test samples and labels (labels may be None)."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray | None
+    x_val: np.ndarray
+    y_val: np.ndarray | None
+    x_test: np.ndarray
+    y_test: np.ndarray | None
+    dataset: object  # aekit.data.Dataset (classes, origin, fingerprint, …)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        return tuple(self.x_train.shape[1:])
+
+
+def load_dataset_for(cfg: DataConfig) -> object:
+    """Load the dataset named in ``cfg`` (fixed-size samples only)."""
+    from aekit.data import load_dataset
+
+    ds = load_dataset(cfg.source, image_size=cfg.image_size, channels=cfg.channels)
+    if ds.kind == "photos":
+        raise ConfigError(f"{cfg.source} holds photos of different sizes; it is meant for "
+                          f"patch-based restoration tasks, not whole-image autoencoders")
+    return ds
+
+
+def make_splits(cfg: DataConfig, seed: int) -> Splits:
+    """Load the data and split off validation from the training split."""
+    ds = load_dataset_for(cfg)
+    x = np.asarray(ds.x_train, dtype=np.float32)
+    y = ds.y_train
+    if cfg.limit is not None:
+        x, y = x[: cfg.limit], (y[: cfg.limit] if y is not None else None)
+    n = x.shape[0]
+    n_val = int(round(n * cfg.val_fraction)) if cfg.val_fraction > 0 else 0
+    if cfg.val_fraction > 0:
+        n_val = max(1, n_val)
+    if n - n_val < 1:
+        raise DataError(f"{cfg.source}: only {n} training samples; need at least 2 "
+                        f"(raise data.limit or lower data.val_fraction)")
+    perm = np.random.default_rng(seed).permutation(n)
+    tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    return Splits(
+        x_train=x[tr], y_train=y[tr] if y is not None else None,
+        x_val=x[va], y_val=y[va] if y is not None else None,
+        x_test=np.asarray(ds.x_test, dtype=np.float32), y_test=ds.y_test, dataset=ds)

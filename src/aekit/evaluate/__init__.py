@@ -1,0 +1,1 @@
+"""Metrics and reference baselines (PCA, classical denoisers)."""

@@ -1,0 +1,67 @@
+"""Model families and presets.
+
+Families are registered in :data:`aekit.registry.MODELS` by their own files; a
+*preset* is a family plus default hyperparameters. Preset values fill only the fields
+a user left at their defaults; the resolved config stores the family in ``name`` and the
+preset in ``preset``, so ``config.json`` alone rebuilds the model.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from aekit.config import ModelConfig
+from aekit.models import conv, dense  # noqa: F401  (registration side effects)
+from aekit.models.base import Autoencoder
+from aekit.registry import MODELS
+
+# name -> (family, defaults, description)
+PRESETS: dict[str, tuple[str, dict[str, Any], str]] = {
+    "dense": ("dense", {"hidden": [256, 128], "latent_dim": 64},
+              "MLP 784→256→128→64, decoder 64→128→256→784 (Linear–BN–ReLU)"),
+    "shallow": ("dense", {"hidden": [], "latent_dim": 32, "sparsity": "l1",
+                          "sparsity_weight": 1e-3, "code_activation": "relu"},
+                "784→32→784 with an L1 activity penalty on the code (sparse AE)"),
+    "deep": ("dense", {"hidden": [1024, 512], "latent_dim": 256},
+             "for 64×64 RGB folders: 12288→1024→512→256 and mirrored back"),
+    "conv": ("conv", {"variant": "strided", "filters": [32, 64], "latent_dim": 16},
+             "strided Conv–BN–ReLU, Linear code, transposed-conv decoder"),
+    "conv-pool": ("conv", {"variant": "pool", "filters": [16, 8]},
+                  "Conv + max-pool encoder, Conv + upsample decoder; code = feature map"),
+    "conv-dense": ("conv", {"variant": "dense-code", "filters": [32, 64], "latent_dim": 10},
+                   "conv → dense code (10; use 2 for a 2-D map) → dense → upsample"),
+    "conv-tiny": ("conv", {"variant": "gap", "filters": [16, 32], "latent_dim": 4},
+                  "tiny global-average-pooling bottleneck of 4 features"),
+}
+
+
+def resolve_preset(cfg: ModelConfig) -> ModelConfig:
+    """Return a copy with preset defaults filled in and ``name`` set to the family."""
+    if cfg.name in PRESETS:
+        family, defaults, _ = PRESETS[cfg.name]
+        blank = ModelConfig()
+        updates = {k: v for k, v in defaults.items() if getattr(cfg, k) == getattr(blank, k)}
+        return dataclasses.replace(cfg, name=family, preset=cfg.name, **updates)
+    MODELS.get(cfg.name)  # raises a clear error for unknown names
+    if cfg.latent_dim is None and cfg.name == "dense":
+        return dataclasses.replace(cfg, latent_dim=32)
+    return cfg
+
+
+def build_model(cfg: ModelConfig, input_shape: tuple[int, ...]) -> Autoencoder:
+    """Instantiate the family named by ``cfg`` (after preset resolution) for ``input_shape``."""
+    if cfg.name not in MODELS and cfg.name not in PRESETS:
+        MODELS.get(cfg.name)
+    cfg = resolve_preset(cfg)
+    cls = MODELS.get(cfg.name)
+    return cls(cfg, tuple(input_shape))
+
+
+def describe_models() -> list[dict[str, str]]:
+    """Rows for ``aekit models``: every preset and family with its input kind."""
+    rows = []
+    for name, (family, _, text) in PRESETS.items():
+        rows.append({"name": name, "family": family,
+                     "input": MODELS.get(family).input_kind, "description": text})
+    return rows

@@ -1,0 +1,116 @@
+"""The model contract every autoencoder family implements.
+
+A model is a plain ``torch.nn.Module`` (it never imports the training engine) with
+
+* ``encode(x) -> z``  — deterministic embedding (a VAE returns the posterior mean);
+* ``decode(z) -> x_hat``;
+* ``forward(x) -> dict`` with at least ``x_hat`` and ``z`` (and ``x``, the input,
+  which input-dependent penalties such as the contractive term need);
+* ``loss(out, target) -> dict`` with ``loss`` (the total to minimise) plus every term
+  by name, for logging.
+
+Regularisers (L1 / KL sparsity, contractive penalty) are loss terms configured on the
+model through :class:`~aekit.config.ModelConfig`, not subclasses.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar
+
+import torch
+from torch import nn
+
+from aekit.config import ModelConfig
+from aekit.errors import ConfigError
+from aekit.losses import jacobian_frobenius, kl_sparsity, l1_activity, reconstruction_loss
+
+Tensor = torch.Tensor
+
+
+class Autoencoder(nn.Module):
+    """Base class: subclasses build ``self.encoder`` (x → z) and ``self.decoder`` (z → x̂)."""
+
+    family: ClassVar[str] = "base"
+    input_kind: ClassVar[str] = "vector"  # "vector" | "image" | "sequence"
+    capabilities: ClassVar[frozenset[str]] = frozenset({"embed"})
+    exact_jacobian: ClassVar[bool] = False  # exact contractive norm (dense) or estimator
+
+    encoder: nn.Module
+    decoder: nn.Module
+
+    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+        super().__init__()
+        self.cfg = cfg
+        self.input_shape = tuple(int(s) for s in input_shape)
+        self._penalty_gen: torch.Generator | None = None
+
+    # -- contract -----------------------------------------------------------------
+    def encode(self, x: Tensor) -> Tensor:
+        """Code of ``x``: (b, *input_shape) → (b, latent)."""
+        return self.encoder(x)
+
+    def decode(self, z: Tensor) -> Tensor:
+        """Reconstruction from a code: (b, latent) → (b, *input_shape)."""
+        return self.decoder(z)
+
+    def forward(self, x: Tensor, **cond: Any) -> dict[str, Tensor]:
+        z = self.encode(x)
+        return {"x_hat": self.decode(z), "z": z, "x": x}
+
+    def loss(self, out: dict[str, Tensor], target: Tensor) -> dict[str, Tensor]:
+        """Reconstruction loss plus configured regularisers, each term reported."""
+        cfg = self.cfg
+        rec = reconstruction_loss(out["x_hat"], target, cfg.loss)
+        terms: dict[str, Tensor] = {"recon": rec}
+        total = rec
+        if cfg.sparsity == "l1" and cfg.sparsity_weight > 0:
+            terms["sparsity"] = l1_activity(out["z"])
+            total = total + cfg.sparsity_weight * terms["sparsity"]
+        elif cfg.sparsity == "kl" and cfg.sparsity_weight > 0:
+            terms["sparsity"] = kl_sparsity(out["z"], cfg.sparsity_target)
+            total = total + cfg.sparsity_weight * terms["sparsity"]
+        if cfg.contractive_weight > 0 and self.training:
+            terms["contractive"] = jacobian_frobenius(
+                self.encoder, out["x"], exact=self.exact_jacobian,
+                projections=cfg.contractive_projections)
+            total = total + cfg.contractive_weight * terms["contractive"]
+        terms["loss"] = total
+        return terms
+
+    # -- helpers --------------------------------------------------------------------
+    @property
+    def code_size(self) -> int:
+        """How many numbers a code holds (PCA baselines use this many components)."""
+        with torch.no_grad():
+            was = self.training
+            self.eval()
+            z = self.encode(torch.zeros(1, *self.input_shape, device=self._device()))
+            self.train(was)
+        return int(math.prod(z.shape[1:]))
+
+    def _device(self) -> torch.device:
+        p = next(self.parameters(), None)
+        return p.device if p is not None else torch.device("cpu")
+
+    def check_input(self, shape: tuple[int, ...]) -> None:
+        """Raise a one-line ConfigError when a sample shape does not fit the model."""
+        if tuple(shape) != self.input_shape:
+            raise ConfigError(f"model expects samples of shape {self.input_shape}, "
+                              f"got {tuple(shape)}")
+
+
+def code_activation(cfg: ModelConfig) -> str:
+    """The code's activation: sigmoid for KL sparsity (needs rates in (0,1)), else config."""
+    if cfg.sparsity == "kl":
+        return "sigmoid"
+    return cfg.code_activation or "linear"
+
+
+def init_weights(module: nn.Module) -> None:
+    """Kaiming-uniform init for ReLU stacks (PyTorch's default is tuned for leaky ReLU)."""
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+            nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)

@@ -1,0 +1,1 @@
+"""Tasks: how samples become (input, target) pairs, and the verbs that apply runs."""

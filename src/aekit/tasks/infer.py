@@ -1,0 +1,58 @@
+"""Batched inference helpers shared by evaluate, report and the apply verbs."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from aekit.tasks.pairs import Task
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``model`` (eval mode) over ``x`` (n, …) → (x_hat (n, …), codes (n, d))."""
+    model.eval()
+    dev = next(model.parameters()).device
+    outs, codes = [], []
+    for lo in range(0, x.shape[0], batch_size):
+        xb = torch.from_numpy(np.ascontiguousarray(x[lo:lo + batch_size])).to(dev)
+        out = model(xb)
+        outs.append(out["x_hat"].float().cpu().numpy())
+        codes.append(out["z"].float().flatten(1).cpu().numpy())
+    return np.concatenate(outs), np.concatenate(codes)
+
+
+@torch.no_grad()
+def encode(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Codes (n, d) of ``x`` via ``model.encode`` (deterministic)."""
+    model.eval()
+    dev = next(model.parameters()).device
+    parts = [model.encode(torch.from_numpy(np.ascontiguousarray(x[lo:lo + batch_size])).to(dev))
+             .float().flatten(1).cpu().numpy() for lo in range(0, x.shape[0], batch_size)]
+    return np.concatenate(parts)
+
+
+@torch.no_grad()
+def decode(model: torch.nn.Module, z: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """Decoder outputs (n, …) for codes ``z`` (n, d)."""
+    model.eval()
+    dev = next(model.parameters()).device
+    parts = [model.decode(torch.from_numpy(np.ascontiguousarray(z[lo:lo + batch_size],
+                                                                dtype=np.float32)).to(dev))
+             .float().cpu().numpy() for lo in range(0, z.shape[0], batch_size)]
+    return np.concatenate(parts)
+
+
+def corrupted_inputs(task: Task, x: np.ndarray, seed: int, batch_size: int = 512) -> np.ndarray:
+    """The task's inputs for clean ``x`` with fixed noise (identical across calls).
+
+    Uses the same batching and seeds as the validation loader, so evaluation noise is a
+    pure function of (seed, sample position).
+    """
+    from aekit.train.batches import BatchSet
+
+    if not task.corrupts:
+        return x
+    bs = BatchSet(torch.from_numpy(x), task, batch_size, shuffle=False, seed=seed)
+    return np.concatenate([bs[i][0].numpy() for i in range(len(bs))])

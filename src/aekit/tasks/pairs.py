@@ -1,0 +1,59 @@
+"""Tasks turn a clean batch into ``(input, target)`` pairs.
+
+``reconstruct`` is the identity; ``denoise`` corrupts the input with a seeded
+corruption from :mod:`aekit.data.corruptions` and keeps the clean sample as target.
+Adding a task = one class here + its metrics; models never know which task they serve.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import torch
+
+from aekit.config import TaskConfig
+from aekit.data.corruptions import parse_corruption
+from aekit.registry import TASKS, register_task
+
+Tensor = torch.Tensor
+
+
+class Task:
+    """Base task: identity pairs."""
+
+    name: ClassVar[str] = "base"
+    corrupts: ClassVar[bool] = False
+
+    def __init__(self, cfg: TaskConfig) -> None:
+        self.cfg = cfg
+
+    def pair(self, x: Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+        """(b, …) clean batch → (input, target), both (b, …)."""
+        return x, x
+
+
+@register_task("reconstruct")
+class Reconstruct(Task):
+    """Compression: reproduce the input."""
+
+    name = "reconstruct"
+
+
+@register_task("denoise")
+class Denoise(Task):
+    """Denoising: corrupted input, clean target (Vincent et al. 2008)."""
+
+    name = "denoise"
+    corrupts = True
+
+    def __init__(self, cfg: TaskConfig) -> None:
+        super().__init__(cfg)
+        self.corruption = parse_corruption(cfg.noise)
+
+    def pair(self, x: Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+        return self.corruption(x, generator), x
+
+
+def build_task(cfg: TaskConfig) -> Task:
+    """Instantiate the registered task named in ``cfg``."""
+    return TASKS.get(cfg.name)(cfg)

@@ -1,0 +1,89 @@
+"""In-memory data batched by index: no per-sample Python, deterministic per epoch.
+
+A :class:`BatchSet` is a map-style dataset whose items are *whole batches*: item ``i``
+of epoch ``e`` is ``x[perm_e[i·B:(i+1)·B]]`` turned into an ``(input, target)`` pair by
+the task with a generator seeded from ``(seed, e, i)``. Order and noise are therefore a
+pure function of the epoch, which makes ``--resume`` exact and gives fresh noise each
+training epoch while evaluation uses one fixed seed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+from torch.utils.data import DataLoader, Dataset, Sampler
+
+from aekit.tasks.pairs import Task
+
+Tensor = torch.Tensor
+
+
+def _mix(*parts: int) -> int:
+    """Deterministic 63-bit seed from integers (splitmix-style)."""
+    h = 0x9E3779B97F4A7C15
+    for p in parts:
+        h = (h ^ (p + 0x9E3779B97F4A7C15 + (h << 6) + (h >> 2))) & 0xFFFFFFFFFFFFFFFF
+        h = (h * 0xBF58476D1CE4E5B9) & 0xFFFFFFFFFFFFFFFF
+    return h & 0x7FFFFFFFFFFFFFFF
+
+
+class BatchSet(Dataset):
+    """Batches of an in-memory tensor ``x`` (n, …) as (input, target) pairs."""
+
+    def __init__(self, x: Tensor, task: Task, batch_size: int, *, shuffle: bool, seed: int,
+                 drop_last: bool = False) -> None:
+        self.x = x
+        self.task = task
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.seed = seed
+        n = x.shape[0]
+        self.n_batches = n // batch_size if drop_last and n >= batch_size else -(-n // batch_size)
+        self.epoch = 0
+        self._perm: Tensor | None = None
+
+    def set_epoch(self, epoch: int) -> None:
+        if epoch != self.epoch:
+            self.epoch = epoch
+            self._perm = None
+
+    def _order(self) -> Tensor | None:
+        if not self.shuffle:
+            return None
+        if self._perm is None:
+            g = torch.Generator().manual_seed(_mix(self.seed, self.epoch, 1))
+            self._perm = torch.randperm(self.x.shape[0], generator=g)
+        return self._perm
+
+    def __len__(self) -> int:
+        return self.n_batches
+
+    def __getitem__(self, i: int) -> tuple[Tensor, Tensor]:
+        lo, hi = i * self.batch_size, (i + 1) * self.batch_size
+        perm = self._order()
+        xb = self.x[lo:hi] if perm is None else self.x[perm[lo:hi]]  # (b, …)
+        epoch = self.epoch if self.shuffle else 0  # evaluation: same noise every time
+        g = torch.Generator().manual_seed(_mix(self.seed, epoch, i, 2))
+        return self.task.pair(xb, g)
+
+
+class EpochSampler(Sampler[int]):
+    """Yields batch indices in order; ``set_epoch`` (called by Lightning) reshuffles."""
+
+    def __init__(self, batches: BatchSet) -> None:
+        self.batches = batches
+
+    def set_epoch(self, epoch: int) -> None:
+        self.batches.set_epoch(epoch)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(range(len(self.batches)))
+
+    def __len__(self) -> int:
+        return len(self.batches)
+
+
+def batch_loader(batches: BatchSet) -> DataLoader:
+    """A DataLoader that returns the pre-made batches as they are (batch_size=None)."""
+    return DataLoader(batches, batch_size=None, sampler=EpochSampler(batches), num_workers=0)

@@ -1,0 +1,193 @@
+"""Train a run end to end: data → pairs → model → Lightning → run directory.
+
+``train_run`` creates the run directory, writes ``config.json`` first and
+``model.safetensors`` last (its presence marks a complete run), then evaluates and writes
+the report. ``resume_run`` continues an interrupted run exactly from
+``checkpoints/last.ckpt`` (model, optimizer, scheduler, epoch; data order and noise are
+functions of the epoch, see :mod:`aekit.train.batches`).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sys
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from aekit import __version__
+from aekit.config import RunConfig, save_json, validate
+from aekit.errors import AekitError, RunError
+from aekit.io import CONFIG, HISTORY, WEIGHTS, read_run_config, save_weights
+
+
+def _quiet_lightning() -> None:
+    for name in ("lightning", "lightning.pytorch", "lightning.fabric", "lightning_utilities"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    for pattern in (".*does not have many workers.*", ".*LeafSpec.*", ".*litlogger.*",
+                    ".*The number of training batches.*", ".*Checkpoint directory.*",
+                    ".*`isinstance\\(treespec, LeafSpec\\)`.*", ".*tensorboardX.*"):
+        warnings.filterwarnings("ignore", message=pattern)
+
+
+def resolve_precision(train_precision: str, accelerator: str) -> str:
+    """``auto`` → bf16-mixed on a CUDA GPU that supports it, else 32-true."""
+    if train_precision != "auto":
+        return train_precision
+    import torch
+
+    if accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available() \
+            and torch.cuda.is_bf16_supported():
+        return "bf16-mixed"
+    return "32-true"
+
+
+def _devices(value: str) -> Any:
+    if value == "auto":
+        return "auto"
+    try:
+        return int(value)
+    except ValueError:
+        return value  # e.g. "0,1"
+
+
+def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
+                  n_batches: int) -> Any:
+    """The Lightning Trainer for a run: checkpoints, early stopping, progress bar."""
+    import lightning.pytorch as pl
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
+
+    t = cfg.train
+    monitor = "val_loss" if has_val else "train_loss"
+    callbacks: list[Any] = [
+        ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor,
+                        mode="min", save_top_k=1, save_last=True, enable_version_counter=False),
+    ]
+    if t.patience is not None:
+        callbacks.append(EarlyStopping(monitor=monitor, patience=t.patience, mode="min"))
+    if not quiet:
+        callbacks.append(TQDMProgressBar(refresh_rate=max(1, n_batches // 50)))
+    return pl.Trainer(
+        max_epochs=t.epochs, accelerator=t.accelerator, devices=_devices(t.devices),
+        num_nodes=t.num_nodes, strategy=t.strategy,
+        precision=resolve_precision(t.precision, t.accelerator),
+        logger=False, callbacks=callbacks, enable_progress_bar=not quiet,
+        enable_model_summary=False, num_sanity_val_steps=0, default_root_dir=str(run_dir),
+        gradient_clip_val=t.grad_clip, deterministic=False, benchmark=False,
+        limit_val_batches=1.0 if has_val else 0,
+    )
+
+
+def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
+         keep_epochs: int | None) -> Any:
+    """Build data, model and trainer, then fit; returns the trained model (best weights)."""
+    import lightning.pytorch as pl
+    import torch
+
+    from aekit.data.splits import make_splits
+    from aekit.models import build_model
+    from aekit.tasks.pairs import build_task
+    from aekit.train.batches import BatchSet, batch_loader
+    from aekit.train.history import HistoryWriter
+    from aekit.train.system import AutoencoderSystem
+
+    _quiet_lightning()
+    t = cfg.train
+    pl.seed_everything(t.seed, verbose=False)
+    splits = make_splits(cfg.data, t.seed)
+    task = build_task(cfg.task)
+    model = build_model(cfg.model, splits.input_shape)
+    x_train = torch.from_numpy(splits.x_train)
+    train = BatchSet(x_train, task, t.batch_size, shuffle=True, seed=t.seed,
+                     drop_last=x_train.shape[0] > t.batch_size)
+    has_val = splits.x_val.shape[0] > 0
+    val = BatchSet(torch.from_numpy(splits.x_val), task, max(t.batch_size, 256),
+                   shuffle=False, seed=cfg.task.eval_seed)
+    history = HistoryWriter(run_dir / HISTORY, keep_epochs=keep_epochs)
+    system = AutoencoderSystem(model, t, history=history)
+    trainer = build_trainer(cfg, run_dir, quiet=quiet, has_val=has_val, n_batches=len(train))
+    trainer.fit(system, train_dataloaders=batch_loader(train),
+                val_dataloaders=batch_loader(val) if has_val else None, ckpt_path=ckpt_path)
+    if trainer.interrupted:
+        raise KeyboardInterrupt
+    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    if best and Path(best).is_file():
+        # our own checkpoint, written moments ago; it holds Lightning loop state too
+        state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
+        system.load_state_dict(state)
+    model.eval()
+    return model, splits, trainer
+
+
+def _prepare_new_dir(out: Path) -> None:
+    if out.exists():
+        if (out / WEIGHTS).is_file():
+            raise RunError(f"{out} already holds a finished run; choose another --out or "
+                           f"delete it")
+        if (out / CONFIG).is_file():
+            raise RunError(f"{out} holds an unfinished run; continue it with "
+                           f"`aekit train --resume {out}` or delete it")
+        if out.is_file() or any(out.iterdir()):
+            raise RunError(f"{out} exists and is not empty; choose a new --out directory")
+    out.mkdir(parents=True, exist_ok=True)
+
+
+def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
+              evaluate: bool = True) -> Path:
+    """Train ``cfg`` into a new run directory ``out`` and (optionally) evaluate + report."""
+    from aekit.data.splits import load_dataset_for
+    from aekit.models import build_model, resolve_preset
+
+    validate(cfg)
+    run_dir = Path(out)
+    # Fail on bad data/model before creating anything.
+    ds = load_dataset_for(cfg.data)
+    cfg.model = resolve_preset(cfg.model)
+    build_model(cfg.model, ds.input_shape)  # raises ConfigError for sizes the model can't take
+    created = not run_dir.exists()
+    _prepare_new_dir(run_dir)
+    meta = {"aekit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+            "data_fingerprint": ds.fingerprint, "input_shape": list(ds.input_shape),
+            "data_info": {"origin": ds.origin, "classes": ds.classes, "kind": ds.kind}}
+    save_json(cfg, run_dir / CONFIG, meta)
+    try:
+        model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=None, keep_epochs=None)
+    except AekitError:
+        # e.g. NaN loss: nothing worth keeping and nothing to resume from
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    except KeyboardInterrupt:
+        print(f"interrupted; continue with `aekit train --resume {run_dir}`", file=sys.stderr)
+        raise
+    return _finish(run_dir, model, quiet=quiet, evaluate=evaluate)
+
+
+def _finish(run_dir: Path, model: Any, *, quiet: bool, evaluate: bool) -> Path:
+    save_weights(model, run_dir / WEIGHTS)  # the run is complete from here on
+    if evaluate:
+        from aekit.evaluate.run import evaluate_run
+        from aekit.report.html import write_report
+
+        evaluate_run(run_dir, progress=not quiet)
+        write_report(run_dir)
+    return run_dir
+
+
+def resume_run(run: str | Path, *, quiet: bool = False, evaluate: bool = True) -> Path:
+    """Continue an interrupted run from ``checkpoints/last.ckpt``."""
+    import torch
+
+    run_dir, cfg, _ = read_run_config(run)
+    if (run_dir / WEIGHTS).is_file():
+        raise RunError(f"{run_dir} is already complete; nothing to resume")
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if not last.is_file():
+        raise RunError(f"{run_dir} has no checkpoints/last.ckpt (interrupted before the first "
+                       f"epoch ended); start it again with `aekit train --config "
+                       f"{run_dir / CONFIG} --out NEW_DIR`")
+    epoch = int(torch.load(last, map_location="cpu", weights_only=False)["epoch"]) + 1
+    model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=str(last), keep_epochs=epoch)
+    return _finish(run_dir, model, quiet=quiet, evaluate=evaluate)
