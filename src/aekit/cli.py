@@ -121,7 +121,8 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     from aekit.tasks.apply import apply_to_images
 
     written = apply_to_images(args.run, args.images, args.out, mode=args.verb,
-                              noise=getattr(args, "noise", None), seed=args.seed)
+                              noise=getattr(args, "noise", None), seed=args.seed,
+                              resize=args.resize)
     for path in written:
         print(path)
     return 0
@@ -203,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("images", nargs="+", metavar="IMAGE")
         p.add_argument("--out", required=True, help="output directory (same file names)")
         p.add_argument("--seed", type=int, default=0)
+        p.add_argument("--resize", action="store_true",
+                       help="resize inputs to the model's image size instead of refusing them")
         if verb == "denoise":
             p.add_argument("--noise", help="add this corruption first (to demo on clean images)")
         p.set_defaults(func=_cmd_apply)

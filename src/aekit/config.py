@@ -224,7 +224,8 @@ def load_config_file(path: str | Path) -> RunConfig:
     try:
         data = yaml.safe_load(p.read_text())
     except yaml.YAMLError as exc:
-        raise ConfigError(f"config file {p} is not valid YAML/JSON: {exc}".splitlines()[0]) from None
+        first = str(exc).splitlines()[0]
+        raise ConfigError(f"config file {p} is not valid YAML/JSON: {first}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {p} must hold a mapping of sections")
     data = {k: v for k, v in data.items() if k not in {"aekit_version", "data_fingerprint",

@@ -29,6 +29,9 @@ PRESETS: dict[str, tuple[str, dict[str, Any], str]] = {
              "strided Conv–BN–ReLU, Linear code, transposed-conv decoder"),
     "conv-pool": ("conv", {"variant": "pool", "filters": [16, 8]},
                   "Conv + max-pool encoder, Conv + upsample decoder; code = feature map"),
+    "conv-full": ("conv", {"variant": "strided", "filters": [32, 64]},
+                  "strided convs, no linear bottleneck: the 64×h/4×w/4 map is the code "
+                  "(for denoising)"),
     "conv-dense": ("conv", {"variant": "dense-code", "filters": [32, 64], "latent_dim": 10},
                    "conv → dense code (10; use 2 for a 2-D map) → dense → upsample"),
     "conv-tiny": ("conv", {"variant": "gap", "filters": [16, 32], "latent_dim": 4},
@@ -37,8 +40,12 @@ PRESETS: dict[str, tuple[str, dict[str, Any], str]] = {
 
 
 def resolve_preset(cfg: ModelConfig) -> ModelConfig:
-    """Return a copy with preset defaults filled in and ``name`` set to the family."""
-    if cfg.name in PRESETS:
+    """Return a copy with preset defaults filled in and ``name`` set to the family.
+
+    Idempotent: a config that records its ``preset`` is already resolved (family names
+    such as ``conv`` are presets too, so resolving twice would re-apply defaults).
+    """
+    if cfg.preset is None and cfg.name in PRESETS:
         family, defaults, _ = PRESETS[cfg.name]
         blank = ModelConfig()
         updates = {k: v for k, v in defaults.items() if getattr(cfg, k) == getattr(blank, k)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 
 from aekit.io import atomic_write_text
@@ -14,8 +15,12 @@ class HistoryWriter:
 
     FIRST = ["epoch", "train_loss", "val_loss", "seconds", "samples_per_s", "lr"]
 
-    def __init__(self, path: Path, keep_epochs: int | None = None) -> None:
+    def __init__(self, path: Path, keep_epochs: int | None = None,
+                 echo: Callable[[str], None] | None = None, total_epochs: int | None = None
+                 ) -> None:
         self.path = path
+        self.echo = echo
+        self.total_epochs = total_epochs
         self.rows: list[dict[str, float | int]] = []
         if keep_epochs is not None and path.is_file():
             # resume: keep the rows of epochs the checkpoint already covers
@@ -28,6 +33,12 @@ class HistoryWriter:
     def append(self, row: dict[str, float | int]) -> None:
         self.rows = [r for r in self.rows if r["epoch"] != row["epoch"]] + [row]
         self._write()
+        if self.echo is not None:
+            of = f"/{self.total_epochs}" if self.total_epochs else ""
+            parts = [f"epoch {row['epoch']}{of}"]
+            parts += [f"{k}={row[k]:.5g}" for k in ("train_loss", "val_loss") if k in row]
+            parts += [f"{row['seconds']:.1f}s", f"{row['samples_per_s']:,.0f} samples/s"]
+            self.echo("  ".join(parts))
 
     def _write(self) -> None:
         keys = [k for k in self.FIRST if any(k in r for r in self.rows)]

@@ -28,7 +28,8 @@ def _quiet_lightning() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
     for pattern in (".*does not have many workers.*", ".*LeafSpec.*", ".*litlogger.*",
                     ".*The number of training batches.*", ".*Checkpoint directory.*",
-                    ".*`isinstance\\(treespec, LeafSpec\\)`.*", ".*tensorboardX.*"):
+                    ".*`isinstance\\(treespec, LeafSpec\\)`.*", ".*tensorboardX.*",
+                    ".*no `val_dataloader`.*"):
         warnings.filterwarnings("ignore", message=pattern)
 
 
@@ -67,13 +68,14 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
     ]
     if t.patience is not None:
         callbacks.append(EarlyStopping(monitor=monitor, patience=t.patience, mode="min"))
-    if not quiet:
+    use_bar = not quiet and sys.stderr.isatty()
+    if use_bar:
         callbacks.append(TQDMProgressBar(refresh_rate=max(1, n_batches // 50)))
     return pl.Trainer(
         max_epochs=t.epochs, accelerator=t.accelerator, devices=_devices(t.devices),
         num_nodes=t.num_nodes, strategy=t.strategy,
         precision=resolve_precision(t.precision, t.accelerator),
-        logger=False, callbacks=callbacks, enable_progress_bar=not quiet,
+        logger=False, callbacks=callbacks, enable_progress_bar=use_bar,
         enable_model_summary=False, num_sanity_val_steps=0, default_root_dir=str(run_dir),
         gradient_clip_val=t.grad_clip, deterministic=False, benchmark=False,
         limit_val_batches=1.0 if has_val else 0,
@@ -105,7 +107,11 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     has_val = splits.x_val.shape[0] > 0
     val = BatchSet(torch.from_numpy(splits.x_val), task, max(t.batch_size, 256),
                    shuffle=False, seed=cfg.task.eval_seed)
-    history = HistoryWriter(run_dir / HISTORY, keep_epochs=keep_epochs)
+    # Without a terminal (logs, CI) one line per epoch replaces the progress bar.
+    echo = None if quiet or sys.stderr.isatty() else (
+        lambda line: print(line, file=sys.stderr, flush=True))
+    history = HistoryWriter(run_dir / HISTORY, keep_epochs=keep_epochs, echo=echo,
+                            total_epochs=t.epochs)
     system = AutoencoderSystem(model, t, history=history)
     trainer = build_trainer(cfg, run_dir, quiet=quiet, has_val=has_val, n_batches=len(train))
     trainer.fit(system, train_dataloaders=batch_loader(train),

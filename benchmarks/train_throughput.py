@@ -1,0 +1,118 @@
+"""Training throughput: aekit's Lightning engine vs a plain PyTorch loop, same process.
+
+Both train the ``dense`` preset (784→256→128→64, mirrored) on MNIST's training split with
+Adam, MSE and batch 256, on the same in-memory tensor with a fresh permutation per epoch.
+Runs alternate (plain, aekit, plain, aekit, …) so drift in machine load hits both; each
+side's throughput is the median over its timed epochs (the first epoch of each run is
+warm-up and not timed). The last line is ``throughput_ratio=<aekit / plain>``.
+
+    python benchmarks/train_throughput.py [--epochs 3] [--rounds 2] [--limit N] [--json F]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+
+import torch
+
+
+def plain_loop(model: torch.nn.Module, x: torch.Tensor, batch: int, epochs: int,
+               seed: int) -> list[float]:
+    """The hand-written loop a careful user would write; returns samples/s per epoch."""
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    model.train()
+    n = x.shape[0]
+    rates = []
+    for epoch in range(epochs):
+        g = torch.Generator().manual_seed(seed + epoch)
+        perm = torch.randperm(n, generator=g)
+        t0 = time.perf_counter()
+        for lo in range(0, n - batch + 1, batch):
+            xb = x[perm[lo:lo + batch]]
+            loss = model.loss(model(xb), xb)["loss"]
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+        rates.append((n // batch) * batch / (time.perf_counter() - t0))
+    return rates
+
+
+def aekit_loop(x: torch.Tensor, batch: int, epochs: int, seed: int) -> list[float]:
+    """The same training through aekit's engine (Lightning); samples/s per epoch."""
+    import lightning.pytorch as pl
+
+    from aekit.config import RunConfig
+    from aekit.models import build_model
+    from aekit.tasks.pairs import build_task
+    from aekit.train.batches import BatchSet, batch_loader
+    from aekit.train.run import _quiet_lightning
+    from aekit.train.system import AutoencoderSystem
+
+    _quiet_lightning()
+    cfg = RunConfig()
+    cfg.model.name = "dense"
+    cfg.train.batch_size, cfg.train.epochs, cfg.train.seed = batch, epochs, seed
+    model = build_model(cfg.model, tuple(x.shape[1:]))
+    data = BatchSet(x, build_task(cfg.task), batch, shuffle=True, seed=seed, drop_last=True)
+    times: list[float] = []
+
+    class Clock(pl.Callback):
+        def on_train_epoch_start(self, trainer, module):  # noqa: ANN001
+            self.t0 = time.perf_counter()
+
+        def on_train_epoch_end(self, trainer, module):  # noqa: ANN001
+            times.append(time.perf_counter() - self.t0)
+
+    trainer = pl.Trainer(max_epochs=epochs, accelerator="cpu", devices=1, logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False,
+                         enable_model_summary=False, callbacks=[Clock()],
+                         num_sanity_val_steps=0, limit_val_batches=0)
+    trainer.fit(AutoencoderSystem(model, cfg.train), train_dataloaders=batch_loader(data))
+    return [len(data) * batch / t for t in times]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=3, help="epochs per run (first is warm-up)")
+    ap.add_argument("--rounds", type=int, default=2, help="alternating runs of each loop")
+    ap.add_argument("--batch-size", type=int, default=256)
+    ap.add_argument("--limit", type=int, help="use the first N training images")
+    ap.add_argument("--json", help="also write the results to this file")
+    args = ap.parse_args(argv)
+
+    from aekit.config import ModelConfig
+    from aekit.data import load_dataset
+    from aekit.models import build_model
+
+    ds = load_dataset("mnist")
+    x = torch.from_numpy(ds.x_train[: args.limit] if args.limit else ds.x_train)
+    print(f"MNIST train {tuple(x.shape)}, batch {args.batch_size}, torch threads "
+          f"{torch.get_num_threads()}", file=sys.stderr)
+    plain, ours = [], []
+    for r in range(args.rounds):
+        torch.manual_seed(r)
+        model = build_model(ModelConfig(name="dense"), tuple(x.shape[1:]))
+        p = plain_loop(model, x, args.batch_size, args.epochs, seed=r)[1:]
+        a = aekit_loop(x, args.batch_size, args.epochs, seed=r)[1:]
+        print(f"round {r + 1}: plain {statistics.median(p):,.0f} samples/s, "
+              f"aekit {statistics.median(a):,.0f} samples/s", file=sys.stderr)
+        plain += p
+        ours += a
+    result = {"plain_samples_per_s": statistics.median(plain),
+              "aekit_samples_per_s": statistics.median(ours)}
+    result["throughput_ratio"] = result["aekit_samples_per_s"] / result["plain_samples_per_s"]
+    print(f"plain_samples_per_s={result['plain_samples_per_s']:.0f}")
+    print(f"aekit_samples_per_s={result['aekit_samples_per_s']:.0f}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+    print(f"throughput_ratio={result['throughput_ratio']:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

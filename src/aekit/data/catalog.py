@@ -1,0 +1,99 @@
+"""What ``aekit data list | info | fetch`` show and do (the CLI only prints these)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from aekit.data.dataset import Dataset
+from aekit.data.sources import load_dataset, parse_spec
+from aekit.errors import DataError
+from aekit.registry import SOURCES
+
+MAX_CLASSES_SHOWN = 50
+MAX_FEATURES_SHOWN = 20
+
+
+def list_sources() -> list[dict]:
+    """One row per registered source: ``name`` (as written in a spec), ``description``, ``kind``."""
+    rows = sorted(SOURCES.items(), key=lambda item: (item[1].takes_path, item[0]))
+    return [{"name": f"{n}:PATH" if cls.takes_path else n, "description": cls.description,
+             "kind": cls.kind} for n, cls in rows]
+
+
+def _range(xs: np.ndarray | list[np.ndarray]) -> str:
+    if isinstance(xs, list):
+        if not xs:
+            return "n/a"
+        lo, hi = min(float(a.min()) for a in xs), max(float(a.max()) for a in xs)
+    else:
+        if xs.size == 0:
+            return "n/a"
+        lo, hi = float(xs.min()), float(xs.max())
+    return f"{lo:.4g} .. {hi:.4g}"
+
+
+def summarize(ds: Dataset) -> dict:
+    """A JSON-able summary of a loaded dataset (what ``aekit data info`` prints)."""
+    _, _, cls = parse_spec(ds.name)
+    info: dict = {"name": ds.name, "description": cls.description, "kind": ds.kind,
+                  "origin": ds.origin}
+    if ds.kind == "photos":
+        info["channels"] = ds.input_shape[0]
+        info["train"] = f"{ds.n_train} photos: " + ", ".join(
+            f"{a.shape[2]}x{a.shape[1]}" for a in ds.x_train)
+        info["test"] = f"{ds.n_test} photos: " + ", ".join(
+            f"{a.shape[2]}x{a.shape[1]}" for a in ds.x_test)
+    else:
+        info["input_shape"] = list(ds.input_shape)
+        info["train"] = ds.n_train
+        info["test"] = ds.n_test
+    info["value_range"] = _range(ds.x_train)
+    if ds.classes is None:
+        info["classes"] = "none (unlabelled)"
+    elif len(ds.classes) > MAX_CLASSES_SHOWN:
+        info["classes"] = f"{len(ds.classes)} classes"
+    else:
+        n = len(ds.classes)
+        tr = np.bincount(ds.y_train, minlength=n) if ds.y_train is not None else np.zeros(n)
+        te = np.bincount(ds.y_test, minlength=n) if ds.y_test is not None else np.zeros(n)
+        info["classes"] = {c: f"{int(tr[k])} train / {int(te[k])} test"
+                           for k, c in enumerate(ds.classes)}
+    if ds.feature_names is not None:
+        names = ds.feature_names
+        shown = ", ".join(names[:MAX_FEATURES_SHOWN])
+        more = f", … (+{len(names) - MAX_FEATURES_SHOWN})" if len(names) > MAX_FEATURES_SHOWN \
+            else ""
+        info["features"] = f"{len(names)}: {shown}{more}"
+    info["checksums"] = dict(ds.checksums)
+    info["fingerprint"] = ds.fingerprint
+    info["notes"] = "; ".join(ds.notes) if ds.notes else "none"
+    return info
+
+
+def describe(name: str) -> dict:
+    """Load ``name`` (fetching it if needed) and summarise it; see :func:`summarize`."""
+    return summarize(load_dataset(name))
+
+
+def fetch(name: str, source_dir: str | None = None) -> Path:
+    """Make sure ``name``'s files are in the cache, verified; return the cache folder.
+
+    With ``source_dir`` only that local folder is used (raw or ``.gz`` files, or the
+    official archive). Files already cached are re-checked and replaced if corrupt.
+    """
+    from aekit.data.fetch import ensure
+
+    src, arg, cls = parse_spec(name)
+    if cls.remote is None:
+        if cls.takes_path:
+            raise DataError(f"{src}:PATH is read in place from its path; there is nothing to "
+                            "fetch (try `aekit data info` on it)")
+        if source_dir is not None:
+            raise DataError(f"{src} ships with its Python package; --from is not used")
+        ds = load_dataset(name)
+        return Path(ds.origin)
+    if source_dir is not None and not Path(source_dir).expanduser().is_dir():
+        raise DataError(f"{source_dir}: no such directory (given with --from)")
+    return ensure(cls.remote, source_dir=source_dir, recheck=True)

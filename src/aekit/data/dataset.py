@@ -1,0 +1,126 @@
+"""The :class:`Dataset` every source returns, and the helpers all sources share.
+
+A dataset is plain NumPy in memory: the training engine turns it into tensors, the
+evaluation code reads its fixed test split, the run directory records its
+``fingerprint``. Nothing here imports torch.
+
+Split policy (for sources without an official split): a permutation of the samples
+drawn from ``numpy.random.default_rng(SPLIT_SEED)``; the first
+``max(1, round(TEST_FRACTION * n))`` permuted indices (for ``n >= 2``) are the test
+split, the rest train; indices are sorted again inside each split so samples keep
+their file order. The same input therefore always gives the same split.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from aekit.errors import DataError
+
+SPLIT_SEED = 0
+TEST_FRACTION = 0.2
+KINDS = ("image", "vector", "photos")
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset with a fixed train/test split and its provenance.
+
+    ``x_*`` layouts: ``image`` → ``(N, C, H, W)`` float32 in [0, 1]; ``vector`` →
+    ``(N, D)`` float32; ``photos`` → a list of ``(C, H, W)`` float32 arrays in [0, 1]
+    of varying size. Labels are int64 or ``None``. ``checksums`` maps each file read
+    to ``"ok"`` (matched a known digest) or ``"unverified"`` (no digest known), and
+    ``fingerprint`` (16 hex chars) identifies the content so a run can record exactly
+    what it was trained on.
+    """
+
+    name: str
+    kind: str
+    x_train: np.ndarray | list[np.ndarray]
+    y_train: np.ndarray | None
+    x_test: np.ndarray | list[np.ndarray]
+    y_test: np.ndarray | None
+    classes: list[str] | None
+    origin: str
+    checksums: dict[str, str]
+    fingerprint: str
+    feature_names: list[str] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Per-sample shape: ``(C, H, W)`` for images, ``(D,)`` for vectors.
+
+        For ``photos`` (variable size) only the channel count is fixed, so this is
+        ``(C,)``; cut fixed-size patches with :func:`aekit.data.patches.extract_patches`.
+        """
+        if self.kind == "photos":
+            first = self.x_train[0] if len(self.x_train) else self.x_test[0]
+            return (int(first.shape[0]),)
+        return tuple(int(s) for s in np.shape(self.x_train)[1:])
+
+    @property
+    def n_train(self) -> int:
+        """Number of training samples."""
+        return len(self.x_train)
+
+    @property
+    def n_test(self) -> int:
+        """Number of test samples."""
+        return len(self.x_test)
+
+
+def split_indices(n: int, test_fraction: float = TEST_FRACTION,
+                  seed: int = SPLIT_SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(train_idx, test_idx)`` for ``n`` samples by the documented seeded split.
+
+    At least one test sample when ``n >= 2``; with ``n == 1`` the test split is empty.
+    """
+    if n < 1:
+        raise DataError("the dataset has no samples")
+    n_test = 0 if n < 2 else max(1, int(round(test_fraction * n)))
+    n_test = min(n_test, n - 1) if n >= 2 else 0
+    perm = np.random.default_rng(seed).permutation(n)
+    return np.sort(perm[n_test:]), np.sort(perm[:n_test])
+
+
+def short_hash(parts: Iterable[str | bytes]) -> str:
+    """16-hex-char sha256 over ``parts`` (each length-prefixed, so joins are unambiguous)."""
+    h = hashlib.sha256()
+    for part in parts:
+        b = part.encode() if isinstance(part, str) else bytes(part)
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.hexdigest()[:16]
+
+
+def array_digest(a: np.ndarray | None) -> str:
+    """sha256 hex of an array's dtype, shape and bytes (``"none"`` for ``None``)."""
+    if a is None:
+        return "none"
+    a = np.ascontiguousarray(a)
+    h = hashlib.sha256(f"{a.dtype.str}{a.shape}".encode())
+    h.update(memoryview(a).cast("B"))
+    return h.hexdigest()
+
+
+def labels_or_none(y: np.ndarray | None, what: str) -> np.ndarray | None:
+    """Validate labels as non-negative integers and return them as int64."""
+    if y is None:
+        return None
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise DataError(f"{what}: labels must be one-dimensional, got shape {y.shape}")
+    if y.dtype.kind not in "iub":
+        if y.dtype.kind == "f" and np.all(np.isfinite(y)) and np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+        else:
+            raise DataError(f"{what}: labels must be integers, got dtype {y.dtype}")
+    y = y.astype(np.int64)
+    if y.size and y.min() < 0:
+        raise DataError(f"{what}: labels must be >= 0, found {int(y.min())}")
+    return y

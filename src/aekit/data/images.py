@@ -1,0 +1,214 @@
+"""Reading and writing single image files (Pillow), in aekit's array layout.
+
+Arrays are ``(C, H, W)`` float32 in [0, 1] with ``C`` = 1 (grayscale) or 3 (RGB).
+Reading applies the EXIF orientation, converts palette / alpha / CMYK / 16-bit
+images to L or RGB, and resizes with Lanczos when a size is asked for (plain resize
+to exactly ``(H, W)``: aspect ratio is not preserved, nothing is cropped). Any
+failure to decode is a one-line :class:`DataError` naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from aekit.errors import DataError
+
+IMAGE_EXTENSIONS = frozenset({
+    ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm",
+    ".pbm", ".pnm", ".jfif",
+})
+_WRITE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".bmp": "BMP",
+                  ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
+
+
+def is_image_file(path: str | os.PathLike[str]) -> bool:
+    """True when ``path`` has an image extension aekit reads (decided by name only)."""
+    return Path(path).suffix.lower() in IMAGE_EXTENSIONS
+
+
+def _to_l_or_rgb(img):  # PIL.Image.Image in and out (PIL is imported lazily)
+    """Return ``img`` in mode ``L`` or ``RGB`` (16-bit / float rescaled, alpha dropped)."""
+    from PIL import Image
+
+    mode = img.mode
+    if mode in ("L", "RGB"):
+        return img
+    if mode in ("1", "LA", "La"):
+        return img.convert("L")
+    if mode.startswith("I;16") or mode in ("I", "F"):
+        a = np.asarray(img, dtype=np.float64)
+        if mode.startswith("I;16") or (mode == "I" and a.size and a.max() > 255):
+            a = a / 65535.0
+        elif mode == "I":
+            a = a / 255.0
+        a = np.clip(a, 0.0, 1.0)
+        return Image.fromarray(np.round(a * 255).astype(np.uint8))  # 2-d uint8 → mode L
+    return img.convert("RGB")  # RGBA, PA, P with transparency, CMYK, YCbCr, LAB, HSV
+
+
+def decode_image(data: bytes, name: str, channels: int | None = None,
+                 size: tuple[int, int] | None = None) -> np.ndarray:
+    """Decode encoded image ``data`` (file ``name`` for messages) into ``(C, H, W)``."""
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
+    if channels not in (None, 1, 3):
+        raise DataError(f"channels must be 1 (grayscale) or 3 (RGB), not {channels}")
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            img = ImageOps.exif_transpose(img) or img
+            img = _to_l_or_rgb(img)
+            if channels == 1 and img.mode != "L":
+                img = img.convert("L")
+            elif channels == 3 and img.mode != "RGB":
+                img = img.convert("RGB")
+            if size is not None and (img.height, img.width) != tuple(size):
+                img = img.resize((int(size[1]), int(size[0])), Image.Resampling.LANCZOS)
+            a = np.asarray(img, dtype=np.uint8)
+    except UnidentifiedImageError:
+        raise DataError(f"{name}: not an image file (unknown format)") from None
+    except Image.DecompressionBombError as exc:
+        raise DataError(f"{name}: image too large to decode safely ({exc})") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataError(f"{name}: cannot decode image ({msg}); the file is corrupt or "
+                        "truncated") from None
+    if a.ndim == 2:
+        a = a[None]
+    else:
+        a = a.transpose(2, 0, 1)
+    return np.ascontiguousarray(a, dtype=np.float32) / np.float32(255.0)
+
+
+def read_image(path: str | Path, channels: int | None = None,
+               size: tuple[int, int] | None = None) -> np.ndarray:
+    """Read an image file into ``(C, H, W)`` float32 in [0, 1].
+
+    ``channels``: 1 → grayscale, 3 → RGB, ``None`` → as stored (1 or 3; RGBA and
+    palette images become RGB). ``size=(H, W)`` resizes with Lanczos. A missing,
+    unreadable, corrupt or non-image file raises :class:`DataError` naming it.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise DataError(f"{path}: is a directory, not an image file")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    return decode_image(data, str(path), channels=channels, size=size)
+
+
+def to_uint8_hwc(array: np.ndarray, what: str = "image") -> np.ndarray:
+    """``(C, H, W)`` / ``(H, W)`` float in [0, 1] → ``(H, W)`` or ``(H, W, 3)`` uint8."""
+    a = np.asarray(array)
+    if a.ndim == 3 and a.shape[0] in (1, 3):
+        a = a[0] if a.shape[0] == 1 else a.transpose(1, 2, 0)
+    elif a.ndim != 2:
+        raise DataError(f"{what}: expected an array of shape (C, H, W) with C 1 or 3, or "
+                        f"(H, W); got {a.shape}")
+    if a.dtype == np.uint8:
+        return np.ascontiguousarray(a)
+    a = a.astype(np.float64)
+    if not np.all(np.isfinite(a)):
+        raise DataError(f"{what}: the image has NaN or infinite values")
+    return np.ascontiguousarray(np.round(np.clip(a, 0.0, 1.0) * 255.0).astype(np.uint8))
+
+
+def write_image(path: str | Path, array: np.ndarray) -> None:
+    """Write ``(C, H, W)`` or ``(H, W)`` values in [0, 1] (clipped) as an image file.
+
+    The format follows the extension (``.png``, ``.jpg``/``.jpeg``, ``.bmp``, ``.tif``,
+    ``.webp``). The file is written to a temporary name in the same directory and
+    renamed into place, so a crash never leaves a half-written image.
+    """
+    from PIL import Image
+
+    from aekit.data.fetch import default_file_mode
+
+    path = Path(path)
+    fmt = _WRITE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        known = ", ".join(sorted(_WRITE_FORMATS))
+        raise DataError(f"{path}: unknown image extension {path.suffix!r}; use one of {known}")
+    img = Image.fromarray(to_uint8_hwc(array, str(path)))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            opts = {"quality": 95} if fmt == "JPEG" else {}
+            img.save(f, format=fmt, **opts)
+        os.chmod(tmp, default_file_mode())  # mkstemp makes 0600; give a normal file's mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _lanczos(x: np.ndarray, a: int = 3) -> np.ndarray:
+    out = np.sinc(x) * np.sinc(x / a)
+    return np.where(np.abs(x) < a, out, 0.0)
+
+
+def resample_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """``(n_out, n_in)`` Lanczos-3 weights, widened when shrinking (antialiased), as Pillow.
+
+    Each row holds the normalised weights of the input pixels that make one output
+    pixel, with pixel centres at ``i + 0.5``; this is Pillow's resampling scheme, so a
+    batch resized here matches resizing each image with ``Image.resize(LANCZOS)``
+    (up to float rounding) while running as two matrix products over the whole batch.
+    """
+    scale = n_in / n_out
+    support = max(scale, 1.0)
+    centres = (np.arange(n_out) + 0.5) * scale
+    w = _lanczos(((np.arange(n_in) + 0.5)[None, :] - centres[:, None]) / support)
+    return (w / w.sum(axis=1, keepdims=True)).astype(np.float32)
+
+
+def resize_batch(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize ``(N, C, H, W)`` float images in [0, 1] to ``size=(H, W)`` (Lanczos, clipped)."""
+    if tuple(x.shape[2:]) == tuple(size):
+        return x
+    wh = resample_matrix(x.shape[2], size[0])  # (H', H)
+    ww = resample_matrix(x.shape[3], size[1])  # (W', W)
+    n, c, h, w = x.shape
+    # two large GEMMs (fast) instead of N*C small ones
+    y = np.asarray(x, dtype=np.float32).reshape(-1, w) @ ww.T  # (N*C*H, W')
+    y = y.reshape(n * c, h, size[1]).transpose(1, 0, 2).reshape(h, -1)  # (H, N*C*W')
+    out = (wh @ y).reshape(size[0], n * c, size[1]).transpose(1, 0, 2)  # (N*C, H', W')
+    out = np.ascontiguousarray(out).reshape(n, c, size[0], size[1])
+    return np.clip(out, 0.0, 1.0, out=out)
+
+
+def convert_channels(x: np.ndarray, channels: int) -> np.ndarray:
+    """``(N, C, H, W)`` → ``channels`` channels: gray → RGB by repetition, RGB → gray by
+    ITU-R 601 luma (the same weights Pillow's ``convert("L")`` uses)."""
+    c = x.shape[1]
+    if c == channels:
+        return x
+    if c == 1 and channels == 3:
+        return np.repeat(x, 3, axis=1)
+    if c == 3 and channels == 1:
+        w = np.array([0.299, 0.587, 0.114], dtype=np.float32).reshape(1, 3, 1, 1)
+        return (x * w).sum(axis=1, keepdims=True, dtype=np.float32)
+    raise DataError(f"cannot convert {c}-channel images to {channels} channels; "
+                    "use channels 1 or 3")
+
+
+def conform(x: np.ndarray, image_size: int | None, channels: int | None) -> np.ndarray:
+    """Apply the optional ``image_size`` (square) and ``channels`` requests to a batch."""
+    if image_size is not None and image_size < 1:
+        raise DataError(f"image_size must be a positive number of pixels, not {image_size}")
+    if channels == 1:  # fewer channels first: less to resize
+        x = convert_channels(x, channels)
+    if image_size is not None:
+        x = resize_batch(x, (image_size, image_size))
+    if channels is not None:
+        x = convert_channels(x, channels)
+    return x

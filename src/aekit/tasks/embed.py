@@ -1,0 +1,102 @@
+"""``aekit encode`` / ``aekit decode``: codes to files and back.
+
+``encode`` writes one row per sample: ``.npy`` holds the (n, d) float32 codes and, when
+labels are known, ``<stem>.labels.npy`` beside it; ``.csv`` holds ``index,label,z0…`` in
+one table. ``decode`` turns an (n, d) ``.npy`` of codes into image files.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import io
+from pathlib import Path
+
+import numpy as np
+
+from aekit.errors import ConfigError, DataError
+
+
+def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split: str = "test",
+                   limit: int | None = None) -> tuple[Path, int]:
+    """Encode a split of the run's data (or of ``data``) and write the codes to ``out``."""
+    from aekit.data.splits import make_splits
+    from aekit.io import atomic_write_text, load_run
+    from aekit.tasks.infer import encode
+
+    out_path = Path(out)
+    if out_path.suffix not in (".npy", ".csv"):
+        raise ConfigError(f"--out {out_path}: use a .npy or .csv file name")
+    loaded = load_run(run)
+    cfg = loaded.config
+    data_cfg = dataclasses.replace(cfg.data, source=data) if data else cfg.data
+    splits = make_splits(data_cfg, cfg.train.seed)
+    if splits.input_shape != loaded.input_shape:
+        raise DataError(f"{data_cfg.source} has samples of shape {splits.input_shape}; the "
+                        f"model takes {loaded.input_shape}")
+    # the whole training split (train + val), in file order, when split == "train"
+    if split == "train":
+        x = np.concatenate([splits.x_train, splits.x_val])
+        y = (np.concatenate([splits.y_train, splits.y_val])
+             if splits.y_train is not None else None)
+    else:
+        x, y = splits.x_test, splits.y_test
+    if limit is not None:
+        x, y = x[:limit], (y[:limit] if y is not None else None)
+    z = encode(loaded.model, x).astype(np.float32)  # (n, d)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if out_path.suffix == ".npy":
+        _save_npy(out_path, z)
+        if y is not None:
+            _save_npy(out_path.with_name(out_path.stem + ".labels.npy"), y.astype(np.int64))
+    else:
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        w.writerow(["index", "label", *[f"z{i}" for i in range(z.shape[1])]])
+        for i, row in enumerate(z):
+            w.writerow([i, "" if y is None else int(y[i]), *[f"{v:.6g}" for v in row]])
+        atomic_write_text(out_path, buf.getvalue())
+    return out_path, int(z.shape[0])
+
+
+def _save_npy(path: Path, arr: np.ndarray) -> None:
+    tmp = path.with_name(f".{path.name}.tmp.npy")
+    np.save(tmp, arr)
+    tmp.replace(path)
+
+
+def decode_file(run: str | Path, codes: str | Path, out: str | Path) -> list[Path]:
+    """Decode an (n, code_size) ``.npy`` file into ``OUT/000000.png`` …"""
+    from aekit.data.images import write_image
+    from aekit.io import load_run
+    from aekit.tasks.infer import decode
+
+    loaded = load_run(run)
+    p = Path(codes)
+    if not p.is_file():
+        raise DataError(f"{p}: no such file")
+    try:
+        z = np.load(p, allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise DataError(f"{p} is not a readable .npy array ({exc})") from None
+    d = loaded.model.code_size
+    if z.ndim == 1 and z.shape[0] == d:
+        z = z[None]
+    if z.ndim != 2 or z.shape[1] != d:
+        raise DataError(f"{p} holds an array of shape {z.shape}; this model's codes have "
+                        f"{d} numbers, so it needs shape (n, {d})")
+    if not np.isfinite(z).all():
+        raise DataError(f"{p} contains NaN or infinite values")
+    if len(loaded.input_shape) != 3:
+        raise ConfigError(f"{loaded.path} decodes to vectors, not images; decode them from "
+                          f"Python with aekit.tasks.infer.decode")
+    x = np.clip(decode(loaded.model, z.astype(np.float32)), 0, 1)
+    out_dir = Path(out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    width = max(6, len(str(len(x))))
+    written = []
+    for i, img in enumerate(x):
+        path = out_dir / f"{i:0{width}d}.png"
+        write_image(path, img)
+        written.append(path)
+    return written
