@@ -10,7 +10,6 @@ configurator, but typed).
 from __future__ import annotations
 
 import dataclasses
-import json
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
@@ -222,7 +221,7 @@ def load_config_file(path: str | Path) -> RunConfig:
     if not p.is_file():
         raise ConfigError(f"config file {p} does not exist")
     try:
-        data = yaml.safe_load(p.read_text())
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         first = str(exc).splitlines()[0]
         raise ConfigError(f"config file {p} is not valid YAML/JSON: {first}") from None
@@ -306,7 +305,6 @@ def validate(cfg: RunConfig) -> None:
 
 def save_json(cfg: RunConfig, path: Path, extra: dict[str, Any]) -> None:
     """Write the resolved config plus provenance (version, data fingerprint)."""
-    payload = {**extra, **cfg.to_dict()}
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(payload, indent=2))
-    tmp.replace(path)
+    from aekit.io import write_json
+
+    write_json(path, {**extra, **cfg.to_dict()})

@@ -35,7 +35,7 @@ HISTORY = "history.csv"
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temp file in the same directory + rename."""
     tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text)
+    tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
 
 
@@ -58,7 +58,7 @@ def _json_default(o: Any) -> Any:
 
 def read_json(path: Path) -> Any:
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise RunError(f"{path} is corrupt (not valid JSON: {exc.msg} at line {exc.lineno}); "
                        f"re-run the command that wrote it") from None

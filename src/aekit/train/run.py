@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import sys
 import time
 import warnings
@@ -114,8 +115,19 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
                             total_epochs=t.epochs)
     system = AutoencoderSystem(model, t, history=history)
     trainer = build_trainer(cfg, run_dir, quiet=quiet, has_val=has_val, n_batches=len(train))
-    trainer.fit(system, train_dataloaders=batch_loader(train),
-                val_dataloaders=batch_loader(val) if has_val else None, ckpt_path=ckpt_path)
+    handler = signal.getsignal(signal.SIGINT)
+    try:
+        trainer.fit(system, train_dataloaders=batch_loader(train),
+                    val_dataloaders=batch_loader(val) if has_val else None,
+                    ckpt_path=ckpt_path)
+    except SystemExit:
+        # Lightning ≥ 2.5 turns Ctrl-C into sys.exit(1) after a graceful shutdown; report
+        # it as an interruption so the caller can say how to resume.
+        if trainer.interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    finally:
+        signal.signal(signal.SIGINT, handler)  # Lightning leaves SIGINT ignored
     if trainer.interrupted:
         raise KeyboardInterrupt
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""

@@ -79,8 +79,9 @@ class AutoencoderSystem(pl.LightningModule):
         return terms["loss"]
 
     def _diverged(self, batch_idx: int) -> None:
+        where = f"step {batch_idx}" if batch_idx >= 0 else "the end of the epoch"
         raise TrainingError(
-            f"loss became NaN/inf at epoch {self.current_epoch + 1}, step {batch_idx}; "
+            f"loss became NaN/inf at epoch {self.current_epoch + 1}, {where}; "
             f"lower the learning rate (now {self.cfg.lr:g}), try --loss mse, or set "
             f"train.grad_clip")
 
@@ -116,7 +117,10 @@ class AutoencoderSystem(pl.LightningModule):
         self._val_count += x.shape[0]
 
     def on_validation_epoch_end(self) -> None:
-        for k, v in self._means(self._val_sums, self._val_count).items():
+        means = self._means(self._val_sums, self._val_count)
+        if means and not math.isfinite(means["loss"]) and not self.trainer.sanity_checking:
+            self._diverged(-1)
+        for k, v in means.items():
             self.log(f"val_{k}", v, on_epoch=True, prog_bar=(k == "loss"), sync_dist=True)
 
     # -- helpers ------------------------------------------------------------------

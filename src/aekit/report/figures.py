@@ -1,0 +1,212 @@
+"""Figures for the run report, drawn with matplotlib's Agg backend from plain arrays.
+
+Every function takes NumPy arrays (never a model or a run directory), draws one figure,
+writes it atomically to ``path`` as PNG and returns the PNG bytes, so the HTML report
+can embed exactly the file it wrote. matplotlib is imported lazily inside functions.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DPI = 100
+_SINGLE_COLOUR = "#3b6ea8"
+
+
+def _pyplot() -> Any:
+    """matplotlib.pyplot on the non-interactive Agg backend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def save_figure(fig: Any, path: Path) -> bytes:
+    """Render ``fig`` to PNG, write it to ``path`` atomically, close it; return the bytes."""
+    plt = _pyplot()
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    finally:
+        plt.close(fig)
+    data = buf.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return data
+
+
+def to_display(img: np.ndarray) -> np.ndarray:
+    """(c, h, w) image in [0, 1] → (h, w) for gray or (h, w, 3) for colour, clipped."""
+    img = np.clip(np.asarray(img, dtype=np.float32), 0.0, 1.0)
+    if img.ndim == 2:
+        return img
+    if img.shape[0] == 1:
+        return img[0]
+    if img.shape[0] >= 3:
+        return np.transpose(img[:3], (1, 2, 0))
+    return img.mean(0)  # 2 channels: show their mean as gray
+
+
+def mosaic(images: np.ndarray, rows: int, cols: int, pad: int = 1) -> np.ndarray:
+    """Tile (rows·cols, c, h, w) images row by row into one (c, H, W) image (white gaps)."""
+    n, c, h, w = images.shape
+    if n != rows * cols:
+        raise ValueError(f"mosaic needs {rows * cols} images, got {n}")
+    out = np.ones((c, rows * (h + pad) - pad, cols * (w + pad) - pad), dtype=np.float32)
+    for i in range(n):
+        r, q = divmod(i, cols)
+        out[:, r * (h + pad):r * (h + pad) + h, q * (w + pad):q * (w + pad) + w] = images[i]
+    return out
+
+
+def _spans_decades(values: Sequence[float]) -> bool:
+    """True when all finite values are positive and max/min exceeds 10 (use a log axis)."""
+    v = np.asarray([x for x in values if math.isfinite(x)], dtype=np.float64)
+    return v.size > 1 and bool((v > 0).all()) and bool(v.max() / v.min() > 10.0)
+
+
+def loss_terms(history: list[dict[str, float]]) -> list[str]:
+    """Names of the loss terms besides the total (``train_X`` / ``val_X`` columns).
+
+    A lone ``recon`` term equal to the total (no regularisers) is not worth a panel.
+    """
+    keys = {k for r in history for k in r}
+    terms = sorted({k.split("_", 1)[1] for k in keys
+                    if k.startswith(("train_", "val_")) and k not in ("train_loss", "val_loss")})
+    if terms == ["recon"]:
+        same = all(math.isclose(r.get(f"{s}_recon", math.nan), r.get(f"{s}_loss", math.nan),
+                                rel_tol=1e-4, abs_tol=1e-9)
+                   for r in history for s in ("train", "val")
+                   if math.isfinite(r.get(f"{s}_recon", math.nan)))
+        if same:
+            return []
+    return terms
+
+
+def loss_curves(history: list[dict[str, float]], path: Path) -> bytes:
+    """train/val loss per epoch; other ``train_*``/``val_*`` terms in a second panel.
+
+    A panel uses a log y-axis when its (positive) values span more than one decade.
+    """
+    plt = _pyplot()
+    epochs = [r.get("epoch", i + 1) for i, r in enumerate(history)]
+    keys = sorted({k for r in history for k in r})
+    terms = loss_terms(history)
+    panels: list[tuple[str, list[str]]] = [("loss", ["loss"])]
+    if terms:
+        panels.append(("loss terms", terms))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.2 * len(panels), 3.6), squeeze=False)
+    palette = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, (title, names) in zip(axes[0], panels, strict=True):
+        plotted: list[float] = []
+        for j, name in enumerate(names):
+            colour = palette[j % len(palette)]
+            for split, style in (("train", "-"), ("val", "--")):
+                key = f"{split}_{name}"
+                if key not in keys:
+                    continue
+                ys = [r.get(key, float("nan")) for r in history]
+                if not any(math.isfinite(y) for y in ys):
+                    continue
+                label = f"{split} {name}" if title != "loss" else split
+                ax.plot(epochs, ys, style, color=colour if title != "loss" else None,
+                        marker="o" if len(epochs) <= 30 else None, markersize=3, label=label)
+                plotted += ys
+        if plotted and _spans_decades(plotted):
+            ax.set_yscale("log")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(title)
+        ax.set_title(title)
+        ax.grid(True, alpha=0.3)
+        if len(epochs) <= 20:
+            ax.set_xticks(epochs)
+        if plotted:
+            ax.legend(fontsize=8, frameon=False)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def image_rows(rows: list[tuple[str, np.ndarray]], path: Path,
+               column_titles: Sequence[str] | None = None) -> bytes:
+    """A grid with one row per ``(label, images (n, c, h, w))`` pair, n columns each."""
+    plt = _pyplot()
+    n = rows[0][1].shape[0]
+    h, w = rows[0][1].shape[-2:]
+    cell = 1.0 if max(h, w) <= 64 else 1.6
+    fig, axes = plt.subplots(len(rows), n, figsize=(cell * n + 1.0, cell * len(rows) + 0.4),
+                             squeeze=False)
+    for r, (label, imgs) in enumerate(rows):
+        for c in range(n):
+            ax = axes[r][c]
+            img = to_display(imgs[c])
+            ax.imshow(img, cmap="gray" if img.ndim == 2 else None, vmin=0.0, vmax=1.0,
+                      interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            for s in ax.spines.values():
+                s.set_visible(False)
+            if r == 0 and column_titles is not None:
+                ax.set_title(column_titles[c], fontsize=8)
+        axes[r][0].set_ylabel(label, fontsize=10, rotation=0, ha="right", va="center")
+    fig.subplots_adjust(wspace=0.05, hspace=0.08)
+    return save_figure(fig, path)
+
+
+def latent_map(points: np.ndarray, labels: np.ndarray | None, classes: Sequence[str] | None,
+               path: Path, xlabel: str, ylabel: str) -> bytes:
+    """Scatter of 2-D ``points`` (n, 2), coloured by integer ``labels`` with a class legend."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 5.6))
+    size = 6 if points.shape[0] > 500 else 14
+    if labels is None:
+        ax.scatter(points[:, 0], points[:, 1], s=size, c=_SINGLE_COLOUR, alpha=0.6,
+                   linewidths=0)
+    else:
+        values = np.unique(labels)
+        cmap = plt.get_cmap("tab10" if values.size <= 10 else "tab20")
+        if values.size <= 20:
+            for i, v in enumerate(values):
+                sel = labels == v
+                name = classes[int(v)] if classes is not None and 0 <= v < len(classes) else str(v)
+                ax.scatter(points[sel, 0], points[sel, 1], s=size, color=cmap(i % cmap.N),
+                           alpha=0.7, linewidths=0, label=name)
+            ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False,
+                      markerscale=2.5 if size < 10 else 1.5, fontsize=9)
+        else:  # too many classes for a legend: a colour bar of label indices
+            sc = ax.scatter(points[:, 0], points[:, 1], s=size, c=labels, cmap="viridis",
+                            alpha=0.7, linewidths=0)
+            fig.colorbar(sc, ax=ax, label="class index")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(True, alpha=0.25)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def latent_plane(images: np.ndarray, grid: int, extent: tuple[float, float, float, float],
+                 path: Path) -> bytes:
+    """Decoded images on a ``grid``×``grid`` lattice of 2-D codes as one mosaic.
+
+    ``images`` is (grid², c, h, w) in row-major order with the *top* row holding the
+    largest second coordinate; ``extent`` is (z1_min, z1_max, z2_min, z2_max).
+    """
+    plt = _pyplot()
+    tile = to_display(mosaic(images, grid, grid))
+    fig, ax = plt.subplots(figsize=(7.0, 7.0))
+    ax.imshow(tile, cmap="gray" if tile.ndim == 2 else None, vmin=0.0, vmax=1.0,
+              extent=extent, aspect="auto", interpolation="nearest")
+    ax.set_xlabel("z₁")
+    ax.set_ylabel("z₂")
+    fig.tight_layout()
+    return save_figure(fig, path)

@@ -1,0 +1,66 @@
+"""Strict, typed configuration."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aekit.config import RunConfig, apply_overrides, load_config_file, validate
+from aekit.errors import ConfigError
+
+
+def test_set_parses_types_and_lists() -> None:
+    cfg = RunConfig()
+    apply_overrides(cfg, ["train.lr=0.01", "model.hidden=[64, 32]", "train.patience=3",
+                          "model.batch_norm=false", "data.limit=none"])
+    assert cfg.train.lr == 0.01 and cfg.model.hidden == [64, 32]
+    assert cfg.train.patience == 3 and cfg.model.batch_norm is False and cfg.data.limit is None
+
+
+@pytest.mark.parametrize("item, message", [
+    ("train.lrr=1", "unknown key 'train.lrr'; valid train keys: train.epochs"),
+    ("optim.lr=1", "unknown section 'optim'"),
+    ("lr=1", "must look like section.name"),
+    ("train.epochs=2.5", "train.epochs expects an integer"),
+    ("train.lr=fast", "train.lr expects a number"),
+    ("model.hidden=abc", "model.hidden expects a list"),
+    ("train.epochs", "--set expects KEY=VALUE"),
+])
+def test_bad_overrides_are_one_line_errors(item: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace("[", r"\[")) as e:
+        apply_overrides(RunConfig(), [item])
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("key, value, message", [
+    ("train.optimizer", "adamw", "choose one of: adam, rmsprop, adadelta, sgd"),
+    ("model.loss", "huber", "choose one of: mse, bce, l1"),
+    ("train.epochs", 0, "train.epochs must be ≥ 1"),
+    ("data.val_fraction", 1.5, "data.val_fraction must be in"),
+])
+def test_validate_rejects_bad_values(key: str, value: object, message: str) -> None:
+    cfg = RunConfig()
+    sec, name = key.split(".")
+    setattr(getattr(cfg, sec), name, value)
+    with pytest.raises(ConfigError, match=message):
+        validate(cfg)
+
+
+def test_json_round_trip_and_saved_config_loads(tmp_path) -> None:
+    cfg = RunConfig()
+    apply_overrides(cfg, ["model.name=conv", "train.epochs=7", "task.name=denoise"])
+    path = tmp_path / "c.json"
+    path.write_text(json.dumps({"aekit_version": "x", "input_shape": [1, 8, 8], **cfg.to_dict()}))
+    assert load_config_file(path) == cfg
+    yml = tmp_path / "c.yaml"
+    yml.write_text("train:\n  epochs: 3\nmodel:\n  name: dense\n  hidden: [8]\n")
+    loaded = load_config_file(yml)
+    assert loaded.train.epochs == 3 and loaded.model.hidden == [8]
+
+
+def test_config_file_with_unknown_key_names_the_file(tmp_path) -> None:
+    yml = tmp_path / "c.yaml"
+    yml.write_text("train:\n  epoch: 3\n")
+    with pytest.raises(ConfigError, match=r"c.yaml: unknown key 'train.epoch'"):
+        load_config_file(yml)

@@ -1,0 +1,191 @@
+"""Contract tests run over every registered model and preset."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from aekit.config import ModelConfig
+from aekit.errors import ConfigError
+from aekit.io import save_weights
+from aekit.losses import jacobian_frobenius, kl_normal, kl_sparsity
+from aekit.models import PRESETS, build_model
+from aekit.registry import MODELS
+
+SHAPES = {"vector": (1, 8, 8), "image": (1, 8, 8)}
+PRESET_SHAPES = {name: (3, 8, 8) if name == "deep" else (1, 8, 8) for name in PRESETS}
+
+
+def _small(name: str) -> ModelConfig:
+    cfg = ModelConfig(name=name)
+    if name == "deep":
+        cfg.hidden, cfg.latent_dim = [32, 16], 8  # same family, test-sized
+    return cfg
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_contract_shapes_loss_backward(name: str) -> None:
+    torch.manual_seed(0)
+    shape = PRESET_SHAPES[name]
+    model = build_model(_small(name), shape)
+    x = torch.rand(5, *shape)
+    out = model(x)
+    assert out["x_hat"].shape == x.shape
+    assert out["z"].shape[0] == 5 and out["z"].ndim == 2
+    assert out["z"].shape[1] == model.code_size
+    terms = model.loss(out, x)
+    assert set(terms) >= {"loss", "recon"}
+    assert all(torch.isfinite(v) for v in terms.values())
+    terms["loss"].backward()
+    missing = [n for n, p in model.named_parameters() if p.grad is None]
+    assert not missing, f"parameters without gradient: {missing}"
+    assert torch.equal(model.encode(x), model(x)["z"])  # deterministic embedding
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_save_load_identical_and_seeded(name: str, tmp_path) -> None:
+    shape = PRESET_SHAPES[name]
+    torch.manual_seed(1)
+    a = build_model(_small(name), shape).eval()
+    torch.manual_seed(1)
+    b = build_model(_small(name), shape).eval()
+    x = torch.rand(3, *shape)
+    assert torch.equal(a(x)["x_hat"], b(x)["x_hat"])  # seeded determinism
+    save_weights(a, tmp_path / "w.safetensors")
+    torch.manual_seed(2)
+    c = build_model(_small(name), shape).eval()
+    from safetensors.torch import load_file
+
+    c.load_state_dict(load_file(str(tmp_path / "w.safetensors")))
+    assert torch.equal(a(x)["x_hat"], c(x)["x_hat"])
+
+
+def test_every_registered_family_has_a_preset() -> None:
+    families = {fam for fam, _, _ in PRESETS.values()}
+    assert set(MODELS.names()) <= families
+
+
+def test_dense_decoder_mirrors_every_encoder_width() -> None:
+    model = build_model(ModelConfig(name="dense"), (1, 28, 28))
+    enc, dec = model.widths()
+    assert enc == [256, 128, 64]
+    assert dec == [128, 256, 784]
+    deep = build_model(ModelConfig(name="deep"), (3, 64, 64))
+    assert deep.widths() == ([1024, 512, 256], [512, 1024, 12288])
+
+
+def test_conv_decoder_mirrors_encoder_channels() -> None:
+    model = build_model(ModelConfig(name="conv", filters=[8, 16, 32], latent_dim=4), (3, 16, 16))
+    enc = [m.out_channels for m in model.encoder.modules() if isinstance(m, nn.Conv2d)]
+    dec = [m.out_channels for m in model.decoder.modules() if isinstance(m, nn.ConvTranspose2d)]
+    assert enc == [8, 16, 32]
+    assert dec == [16, 8, 3]
+
+
+def test_conv_size_error_names_sizes_that_work() -> None:
+    with pytest.raises(ConfigError, match=r"divisible by 8 .*32×32.*got 28×28"):
+        build_model(ModelConfig(name="conv", filters=[8, 16, 32]), (1, 28, 28))
+
+
+def test_conv_accepts_three_channels_and_rectangles() -> None:
+    model = build_model(ModelConfig(name="conv"), (3, 12, 20))
+    assert model(torch.rand(2, 3, 12, 20))["x_hat"].shape == (2, 3, 12, 20)
+
+
+def test_preset_resolution_is_idempotent() -> None:
+    from aekit.models import resolve_preset
+
+    once = resolve_preset(ModelConfig(name="conv-pool"))
+    assert (once.name, once.preset, once.latent_dim) == ("conv", "conv-pool", None)
+    assert resolve_preset(once) == once
+
+
+def test_unknown_model_is_a_one_line_error() -> None:
+    with pytest.raises(ConfigError, match="unknown model 'nope'; choose one of"):
+        build_model(ModelConfig(name="nope"), (1, 8, 8))
+
+
+# -- losses against closed forms ------------------------------------------------------
+def test_kl_normal_matches_closed_form_and_torch_distributions() -> None:
+    torch.manual_seed(0)
+    mu, logvar = torch.randn(6, 4), torch.randn(6, 4)
+    ours = kl_normal(mu, logvar)
+    q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+    p = torch.distributions.Normal(torch.zeros_like(mu), torch.ones_like(mu))
+    ref = torch.distributions.kl_divergence(q, p).sum(1).mean()
+    assert torch.allclose(ours, ref, atol=1e-5)
+    assert kl_normal(torch.zeros(3, 2), torch.zeros(3, 2)).item() == 0.0
+
+
+def test_kl_sparsity_closed_form() -> None:
+    z = torch.full((10, 3), 0.2)  # every unit fires at rate 0.2
+    rho = 0.05
+    expected = 3 * (rho * math.log(rho / 0.2) + (1 - rho) * math.log((1 - rho) / 0.8))
+    assert kl_sparsity(z, rho).item() == pytest.approx(expected, rel=1e-5)
+    assert kl_sparsity(torch.full((4, 2), rho), rho).item() == pytest.approx(0.0, abs=1e-6)
+
+
+def test_jacobian_norm_exact_and_estimator_match_autograd() -> None:
+    torch.manual_seed(0)
+    enc = nn.Sequential(nn.Flatten(), nn.Linear(12, 5), nn.Tanh())
+    x = torch.randn(4, 1, 3, 4)
+    ref = sum(torch.autograd.functional.jacobian(lambda v: enc(v[None])[0], x[i]).pow(2).sum()
+              for i in range(4)) / 4
+    exact = jacobian_frobenius(enc, x, exact=True)
+    assert exact.item() == pytest.approx(ref.item(), rel=1e-5)
+    est = jacobian_frobenius(enc, x, exact=False, projections=4000,
+                             generator=torch.Generator().manual_seed(0))
+    assert est.item() == pytest.approx(ref.item(), rel=0.1)
+
+
+def _fit(model: nn.Module, x: torch.Tensor, steps: int = 150) -> nn.Module:
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(steps):
+        loss = model.loss(model(x), x)["loss"]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return model.eval()
+
+
+@pytest.mark.parametrize("kind", ["l1", "kl"])
+def test_sparsity_penalty_lowers_mean_code_activation(kind: str) -> None:
+    from tests.conftest import make_blobs_images
+
+    x = torch.from_numpy(make_blobs_images(64)[0])
+    acts = {}
+    for weight in (0.0, 0.5 if kind == "l1" else 0.1):
+        torch.manual_seed(0)
+        cfg = ModelConfig(name="dense", hidden=[32], latent_dim=16, sparsity=kind,
+                          sparsity_weight=weight, code_activation="relu" if kind == "l1" else None)
+        model = _fit(build_model(cfg, (1, 8, 8)), x)
+        with torch.no_grad():
+            acts[weight] = model.encode(x).abs().mean().item()
+    plain, sparse = acts.values()
+    assert sparse < 0.7 * plain, acts
+
+
+def test_contractive_penalty_lowers_jacobian_norm() -> None:
+    from tests.conftest import make_blobs_images
+
+    x = torch.from_numpy(make_blobs_images(64)[0])
+    norms = {}
+    for weight in (0.0, 0.05):
+        torch.manual_seed(0)
+        cfg = ModelConfig(name="dense", hidden=[32], latent_dim=8, contractive_weight=weight,
+                          batch_norm=False, code_activation="sigmoid")
+        model = _fit(build_model(cfg, (1, 8, 8)), x)
+        norms[weight] = jacobian_frobenius(model.encoder, x, exact=True).item()
+    assert norms[0.05] < 0.5 * norms[0.0], norms
+
+
+def test_contractive_penalty_runs_on_conv_with_estimator() -> None:
+    model = build_model(ModelConfig(name="conv", contractive_weight=0.1), (1, 8, 8)).train()
+    x = torch.rand(4, 1, 8, 8)
+    terms = model.loss(model(x), x)
+    assert "contractive" in terms and terms["contractive"].item() > 0
+    terms["loss"].backward()

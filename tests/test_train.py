@@ -1,0 +1,168 @@
+"""The training engine end to end on a tiny dataset the test writes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from aekit.config import RunConfig
+from aekit.errors import RunError, TrainingError
+from aekit.io import load_run
+from aekit.train.run import resume_run, train_run
+
+
+def _cfg(source: str, **over: object) -> RunConfig:
+    cfg = RunConfig()
+    cfg.data.source = source
+    cfg.model.name = "dense"
+    cfg.model.hidden = [16]
+    cfg.model.latent_dim = 4
+    cfg.train.epochs = 2
+    cfg.train.batch_size = 16
+    cfg.data.val_fraction = 0.25
+    for key, value in over.items():
+        sec, name = key.split("__")
+        setattr(getattr(cfg, sec), name, value)
+    return cfg
+
+
+def test_train_writes_complete_run_directory(tiny_npz: str, tmp_path: Path) -> None:
+    run = train_run(_cfg(tiny_npz, model__name="conv"), tmp_path / "r", quiet=True)
+    for name in ("config.json", "model.safetensors", "metrics.json", "history.csv",
+                 "report.html", "checkpoints/last.ckpt", "checkpoints/best.ckpt"):
+        assert (run / name).is_file(), name
+    rows = list(csv.DictReader((run / "history.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    assert {"train_loss", "val_loss", "seconds", "samples_per_s", "lr"} <= set(rows[0])
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["split"] == "test" and metrics["n"] == 32
+    assert set(metrics["metrics"]) == {"mse", "psnr", "ssim"}
+    assert metrics["baselines"]["pca"]["components"] == metrics["code_size"] == 4
+    assert "accuracy" not in json.dumps(metrics)
+    cfg = json.loads((run / "config.json").read_text())
+    assert cfg["model"]["name"] == "conv" and cfg["model"]["preset"] == "conv"
+    assert cfg["input_shape"] == [1, 8, 8] and cfg["aekit_version"]
+
+
+def test_config_json_alone_rebuilds_the_trained_model(tiny_npz: str, tmp_path: Path) -> None:
+    run = train_run(_cfg(tiny_npz), tmp_path / "r", quiet=True, evaluate=False)
+    loaded = load_run(run)
+    weights = load_file(str(run / "model.safetensors"))
+    for k, v in loaded.model.state_dict().items():
+        assert torch.equal(v, weights[k])
+
+
+def test_denoise_metrics_include_input_and_classical_baselines(tiny_npz: str,
+                                                               tmp_path: Path) -> None:
+    cfg = _cfg(tiny_npz, task__name="denoise", task__noise="gaussian:0.35")
+    run = train_run(cfg, tmp_path / "r", quiet=True)
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["input"]["psnr"] < 15  # noisy input really is noisy
+    assert {"pca", "nl_means", "tv", "wavelet"} <= set(m["baselines"])
+    assert m["gain_db"] == pytest.approx(m["metrics"]["psnr"]
+                                         - m["baselines"][m["best_baseline"]]["psnr"])
+
+
+def test_resume_after_interrupt_is_exact(tiny_npz: str, tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from aekit.train.system import AutoencoderSystem
+
+    cfg = _cfg(tiny_npz, train__epochs=3, task__name="denoise")
+    straight = train_run(cfg, tmp_path / "a", quiet=True, evaluate=False)
+
+    original = AutoencoderSystem.training_step
+
+    def interrupt_in_epoch_2(self, batch, batch_idx):  # noqa: ANN001
+        if self.current_epoch == 1 and batch_idx == 1:
+            raise KeyboardInterrupt
+        return original(self, batch, batch_idx)
+
+    monkeypatch.setattr(AutoencoderSystem, "training_step", interrupt_in_epoch_2)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(_cfg(tiny_npz, train__epochs=3, task__name="denoise"), tmp_path / "b",
+                  quiet=True, evaluate=False)
+    assert not (tmp_path / "b" / "model.safetensors").exists()
+    with pytest.raises(RunError, match="unfinished run; continue it with"):
+        train_run(cfg, tmp_path / "b", quiet=True)
+    with pytest.raises(RunError, match="incomplete"):
+        load_run(tmp_path / "b")
+    monkeypatch.setattr(AutoencoderSystem, "training_step", original)
+    resumed = resume_run(tmp_path / "b", quiet=True, evaluate=False)
+    a, b = load_file(str(straight / "model.safetensors")), load_file(
+        str(resumed / "model.safetensors"))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert torch.equal(a[k], b[k]), k
+    rows = list(csv.DictReader((resumed / "history.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == [1, 2, 3]
+    with pytest.raises(RunError, match="already complete"):
+        resume_run(resumed, quiet=True)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "rmsprop", "adadelta", "sgd"])
+def test_every_optimizer_updates_all_parameters(optimizer: str, tiny_npz: str,
+                                                tmp_path: Path) -> None:
+    from aekit.models import build_model
+
+    cfg = _cfg(tiny_npz, train__optimizer=optimizer, train__epochs=1, train__lr=0.05,
+               train__nesterov=True)
+    torch.manual_seed(cfg.train.seed)
+    initial = build_model(cfg.model, (1, 8, 8)).state_dict()
+    run = train_run(cfg, tmp_path / "r", quiet=True, evaluate=False)
+    trained = load_file(str(run / "model.safetensors"))
+    for k, v in initial.items():
+        if k.endswith("num_batches_tracked"):
+            continue
+        assert not torch.equal(v, trained[k]), f"{optimizer} did not update {k}"
+
+
+def test_lr_schedules_and_early_stopping_run(tiny_npz: str, tmp_path: Path) -> None:
+    for i, sched in enumerate(["cosine", "step", "plateau"]):
+        cfg = _cfg(tiny_npz, train__lr_schedule=sched, train__epochs=3, train__patience=1)
+        run = train_run(cfg, tmp_path / f"r{i}", quiet=True, evaluate=False)
+        rows = list(csv.DictReader((run / "history.csv").open()))
+        assert 1 <= len(rows) <= 3
+    rows = list(csv.DictReader((tmp_path / "r0" / "history.csv").open()))
+    assert float(rows[-1]["lr"]) < float(rows[0]["lr"])  # cosine decays
+
+
+def test_nan_loss_is_a_clear_error_and_leaves_nothing(tiny_npz: str, tmp_path: Path) -> None:
+    cfg = _cfg(tiny_npz, train__optimizer="sgd", train__lr=1e12, train__epochs=3)
+    cfg.model.output_activation = "linear"
+    with pytest.raises(TrainingError, match="NaN/inf.*lower the learning rate"):
+        train_run(cfg, tmp_path / "r", quiet=True)
+    assert not (tmp_path / "r").exists()
+
+
+def test_existing_output_directory_is_refused(tiny_npz: str, tmp_path: Path) -> None:
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(RunError, match="exists and is not empty"):
+        train_run(_cfg(tiny_npz), out, quiet=True)
+    assert (out / "notes.txt").read_text() == "mine"
+
+
+def test_noise_is_fresh_each_epoch_and_fixed_for_evaluation() -> None:
+    from aekit.config import TaskConfig
+    from aekit.tasks.pairs import build_task
+    from aekit.train.batches import BatchSet
+
+    x = torch.rand(32, 1, 4, 4)
+    task = build_task(TaskConfig(name="denoise", noise="gaussian:0.3"))
+    train = BatchSet(x, task, 8, shuffle=True, seed=0)
+    first = train[0][0].clone()
+    train.set_epoch(1)
+    assert not torch.equal(first, train[0][0])
+    train.set_epoch(0)
+    assert torch.equal(first, train[0][0])  # a pure function of the epoch
+    ev = BatchSet(x, task, 8, shuffle=False, seed=5)
+    a = ev[1][0].clone()
+    ev.set_epoch(3)
+    assert torch.equal(a, ev[1][0])
+    assert torch.equal(ev[1][1], x[8:16])  # targets stay clean and in order
