@@ -70,9 +70,11 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
         result["noise"] = cfg.task.noise
         result["input"] = sample_metrics(inputs, x_test)
     say(f"PCA baseline with {code_size} components (fitted on the training split)")
+    # PCA cannot keep more components than there are samples or dimensions
+    n_comp = min(code_size, splits.x_train.shape[0], int(np.prod(splits.input_shape)))
     baselines: dict[str, Any] = {
-        "pca": {**sample_metrics(pca_reconstruct(splits.x_train, inputs, code_size), x_test),
-                "components": code_size}}
+        "pca": {**sample_metrics(pca_reconstruct(splits.x_train, inputs, n_comp), x_test),
+                "components": n_comp}}
     if task.corrupts and x_test.ndim == 4:
         x_val = splits.x_val[:N_TUNE] if splits.x_val.shape[0] else splits.x_train[:N_TUNE]
         noisy_val = corrupted_inputs(task, x_val, seed + 1)
