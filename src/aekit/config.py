@@ -34,7 +34,7 @@ class DataConfig:
 class TaskConfig:
     """How samples become (input, target) pairs."""
 
-    name: str = "reconstruct"  # reconstruct | denoise
+    name: str = "reconstruct"  # a registered task: reconstruct | denoise | …
     noise: str = "gaussian:0.35"  # corruption spec for denoise (see aekit.data.corruptions)
     eval_seed: int = 1234  # fixed noise for validation and evaluation
 
@@ -266,7 +266,6 @@ def config_from_cli(args: Any) -> RunConfig:
 
 
 _CHOICES = {
-    "task.name": ("reconstruct", "denoise"),
     "model.loss": ("mse", "bce", "l1"),
     "model.output_activation": ("sigmoid", "linear"),
     "model.code_activation": (None, "linear", "relu", "sigmoid", "tanh"),
@@ -278,6 +277,9 @@ _CHOICES = {
 
 def validate(cfg: RunConfig) -> None:
     """Check value ranges and choices that types alone cannot express."""
+    from aekit.tasks.pairs import build_task
+
+    build_task(cfg.task)  # unknown task / bad noise spec → one-line ConfigError
     for key, choices in _CHOICES.items():
         sec, name = key.split(".")
         value = getattr(getattr(cfg, sec), name)

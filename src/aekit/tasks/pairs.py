@@ -54,6 +54,14 @@ class Denoise(Task):
         return self.corruption(x, generator), x
 
 
+# Modules that register further tasks (imported on first use, so this one stays small).
+TASK_MODULES: tuple[str, ...] = ()
+
+
 def build_task(cfg: TaskConfig) -> Task:
     """Instantiate the registered task named in ``cfg``."""
+    import importlib
+
+    for name in TASK_MODULES:
+        importlib.import_module(name)
     return TASKS.get(cfg.name)(cfg)
