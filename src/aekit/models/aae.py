@@ -1,0 +1,155 @@
+"""Adversarial autoencoder (Makhzani et al. 2015, "Adversarial Autoencoders").
+
+An autoencoder whose code distribution is matched to a chosen prior by a
+discriminator on the code. Each batch runs three updates, each with its own optimizer
+that updates only its own parameters:
+
+1. **reconstruction** — encoder + decoder minimise the reconstruction loss;
+2. **discriminator** — tells prior samples (real) from codes of the batch (fake);
+3. **regularisation** — the encoder learns to fool the discriminator (which is frozen
+   for this step, its ``requires_grad`` restored afterwards).
+
+Priors: ``gaussian`` N(0, I); ``uniform`` U(−√3, √3)^d (unit variance); ``mixture10``
+ten Gaussians (σ = 0.5) on a circle of radius 3 in the first two code dimensions, the
+other dimensions N(0, I) — the 2-D mixture of the paper's figures.
+
+**Supervised mode** (``model.supervised``): the one-hot label is concatenated to the
+decoder input, so the label carries the class and the code is free to learn *style*
+(stroke width, slant): decoding one image's code with every label renders its style
+in every class (``aekit style``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from aekit.config import ModelConfig
+from aekit.errors import ConfigError
+from aekit.losses import reconstruction_loss
+from aekit.models.base import Autoencoder, bce_with_logits, frozen, init_weights
+from aekit.models.vae import build_trunk_and_decoder
+from aekit.registry import register_model
+
+Tensor = torch.Tensor
+
+
+def sample_prior(kind: str, n: int, d: int, generator: torch.Generator | None,
+                 device: torch.device) -> Tensor:
+    """n draws (n, d) from the named prior (see the module docstring)."""
+    gdev = generator.device if generator is not None else device
+    if kind == "gaussian":
+        z = torch.randn(n, d, generator=generator, device=gdev)
+    elif kind == "uniform":
+        z = (torch.rand(n, d, generator=generator, device=gdev) * 2 - 1) * math.sqrt(3.0)
+    else:  # mixture10
+        k = torch.randint(0, 10, (n,), generator=generator, device=gdev)
+        z = torch.randn(n, d, generator=generator, device=gdev)
+        angle = 2 * math.pi * k.float() / 10
+        z[:, 0] = 3.0 * torch.cos(angle) + 0.5 * z[:, 0]
+        z[:, 1] = 3.0 * torch.sin(angle) + 0.5 * z[:, 1]
+    return z.to(device)
+
+
+@register_model("aae")
+class AdversarialAutoencoder(Autoencoder):
+    """AAE with a code discriminator; optionally label-conditioned (style code)."""
+
+    family = "aae"
+    input_kind = "vector"
+
+    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+        super().__init__(cfg, input_shape)
+        if cfg.latent_dim is None:
+            raise ConfigError("the aae needs model.latent_dim")
+        if cfg.prior == "mixture10" and cfg.latent_dim < 2:
+            raise ConfigError("the mixture10 prior lives in 2 dimensions: latent_dim must be ≥ 2")
+        if cfg.contractive_weight > 0:
+            raise ConfigError("the aae regularises its code adversarially; contractive_weight "
+                              "is for deterministic autoencoders")
+        caps = {"embed", "generate", "adversarial"}
+        self.n_classes = 0
+        if cfg.supervised:
+            if not cfg.num_classes:
+                raise ConfigError("a supervised aae needs labelled data (model.num_classes)")
+            self.n_classes = cfg.num_classes
+            caps.add("condition")
+        self.capabilities = frozenset(caps)  # instance-level: supervised adds "condition"
+        latent = cfg.latent_dim
+        self.variant = cfg.variant or "dense"
+        trunk, feat, self.decoder = build_trunk_and_decoder(
+            cfg, self.input_shape, self.variant, latent + self.n_classes, [512, 256])
+        self.encoder = nn.Sequential(trunk, nn.Linear(feat, latent))  # (b, latent)
+        widths = [latent, *(cfg.disc_hidden or [512, 512])]
+        layers: list[nn.Module] = []
+        for a, b in zip(widths[:-1], widths[1:], strict=True):
+            layers += [nn.Linear(a, b), nn.LeakyReLU(0.2, inplace=True)]
+        self.discriminator = nn.Sequential(*layers, nn.Linear(widths[-1], 1))  # (b, 1) logits
+        init_weights(self)
+
+    # -- contract -----------------------------------------------------------------
+    def decode(self, z: Tensor, y: Tensor | None = None) -> Tensor:
+        if self.n_classes:
+            if y is None:
+                raise ConfigError("this supervised aae decodes a code *and* a class label; "
+                                  "give labels (aekit style renders every class)")
+            onehot = nn.functional.one_hot(y.long(), self.n_classes).to(z.dtype)
+            z = torch.cat([z, onehot], dim=1)  # (b, latent + classes)
+        return self.decoder(z)
+
+    def forward(self, x: Tensor, **cond: Any) -> dict[str, Tensor]:
+        z = self.encode(x)
+        return {"x_hat": self.decode(z, cond.get("y")), "z": z, "x": x}
+
+    def sample(self, n: int, generator: torch.Generator | None = None,
+               y: Tensor | None = None) -> Tensor:
+        """Decode n prior draws (with labels ``y`` in supervised mode)."""
+        z = sample_prior(self.cfg.prior, n, self.cfg.latent_dim or 0, generator,
+                         self._device())
+        if self.n_classes and y is None:
+            y = torch.arange(n, device=z.device) % self.n_classes
+        return self.decode(z, y)
+
+    # -- adversarial training -------------------------------------------------------
+    def parameter_groups(self) -> dict[str, dict[str, Any]]:
+        """Optimizer groups in update order: reconstruction, discriminator, regulariser."""
+        ae = [*self.encoder.parameters(), *self.decoder.parameters()]
+        return {"reconstruction": {"params": ae},
+                "discriminator": {"params": list(self.discriminator.parameters())},
+                "regularisation": {"params": list(self.encoder.parameters())}}
+
+    def adversarial_step(self, x: Tensor, target: Tensor, opts: dict[str, Any],
+                         backward: Callable[[Tensor], None], *,
+                         generator: torch.Generator | None = None, **cond: Any
+                         ) -> dict[str, Tensor]:
+        """The three updates of one batch; returns their losses for logging."""
+        y = cond.get("y")
+        # 1. reconstruction phase: encoder + decoder
+        opt = opts["reconstruction"]
+        opt.zero_grad()
+        rec = reconstruction_loss(self(x, y=y)["x_hat"], target, self.cfg.loss)
+        backward(rec)
+        opt.step()
+        # 2. discriminator: prior samples are real, codes are fake
+        opt = opts["discriminator"]
+        opt.zero_grad()
+        with torch.no_grad():
+            z_fake = self.encode(x)
+        z_real = sample_prior(self.cfg.prior, x.shape[0], z_fake.shape[1], generator, x.device)
+        d_loss = (bce_with_logits(self.discriminator(z_real), True)
+                  + bce_with_logits(self.discriminator(z_fake), False))
+        backward(d_loss)
+        opt.step()
+        # 3. regularisation: the encoder fools the (frozen) discriminator
+        opt = opts["regularisation"]
+        opt.zero_grad()
+        with frozen(self.discriminator):
+            g_loss = bce_with_logits(self.discriminator(self.encode(x)), True)
+            backward(g_loss)
+        opt.step()
+        return {"loss": rec.detach(), "recon": rec.detach(), "disc": d_loss.detach(),
+                "gen": g_loss.detach()}
