@@ -1,0 +1,281 @@
+"""Anomaly detection with autoencoders: per-sample scores, thresholds, a PyOD-style API.
+
+**Scores.** A model that defines ``anomaly_score(x) -> (b,)`` is asked for it (a VAE
+returns its negative ELBO there); every other model is scored by its per-sample
+reconstruction error under its own loss (mean over elements of the squared error for
+``mse``, absolute error for ``l1``, binary cross-entropy for ``bce``). Higher means more
+anomalous. Inputs are scored clean, whatever task the model was trained on.
+
+**Thresholds.** Either from a *contamination* rate c ∈ (0, 0.5] — the (1 − c) quantile of
+the scores of the data being fitted/scored, PyOD's convention — or from a *validation
+quantile* q ∈ (0, 1) of the scores of held-out normal data (for a run: its own
+validation split, which the model never trained on).
+
+**API** (:class:`AutoencoderDetector`), scikit-learn / PyOD style: ``fit(X)`` returns
+self and sets ``decision_scores_``, ``threshold_`` and ``labels_``;
+``decision_function(X)`` gives anomaly scores (higher = more abnormal, PyOD);
+``score_samples(X)`` gives their negation (higher = more normal, scikit-learn's
+``IsolationForest`` / ``OneClassSVM`` convention); ``predict(X)`` gives 1 for outliers
+and 0 for inliers (PyOD).
+
+The one-class protocol that ``benchmarks/one_class.py`` runs (train on one class, score
+the whole test split, AUROC per class) is that of Ruff et al. 2018, "Deep One-Class
+Classification" (Deep SVDD), also used by Golan & El-Yaniv 2018 (GEOM).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from aekit.config import ModelConfig, TaskConfig, TrainConfig
+from aekit.errors import ConfigError, DataError
+
+Tensor = torch.Tensor
+
+
+def check_contamination(c: float) -> float:
+    """Return ``c`` if it is in (0, 0.5], else a one-line ConfigError."""
+    if not (isinstance(c, int | float) and 0.0 < float(c) <= 0.5):
+        raise ConfigError(f"contamination must be in (0, 0.5] (the expected fraction of "
+                          f"anomalies, e.g. 0.05); got {c}")
+    return float(c)
+
+
+def check_quantile(q: float) -> float:
+    """Return ``q`` if it is in (0, 1), else a one-line ConfigError."""
+    if not (isinstance(q, int | float) and 0.0 < float(q) < 1.0):
+        raise ConfigError(f"the validation quantile must be in (0, 1), e.g. 0.99; got {q}")
+    return float(q)
+
+
+def per_sample_error(x_hat: Tensor, x: Tensor, kind: str = "mse") -> Tensor:
+    """Reconstruction error of each sample, averaged over its elements: (b, …) → (b,)."""
+    x_hat, x = x_hat.float().flatten(1), x.float().flatten(1)
+    if kind == "l1":
+        return (x_hat - x).abs().mean(1)
+    if kind == "bce":
+        return torch.nn.functional.binary_cross_entropy(
+            x_hat.clamp(1e-7, 1 - 1e-7), x.clamp(0, 1), reduction="none").mean(1)
+    return (x_hat - x).pow(2).mean(1)
+
+
+@torch.no_grad()
+def anomaly_scores(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512
+                   ) -> np.ndarray:
+    """Scores (n,) of ``x`` (n, …): ``model.anomaly_score`` if defined, else recon error."""
+    model.eval()
+    p = next(model.parameters(), None)
+    dev = p.device if p is not None else torch.device("cpu")
+    custom = getattr(model, "anomaly_score", None)
+    if not callable(custom) and "condition" in getattr(model, "capabilities", ()):
+        raise ConfigError("this model reconstructs from class labels, which unseen samples do "
+                          "not have; score with an unconditional model")
+    kind = getattr(getattr(model, "cfg", None), "loss", "mse")
+    out = []
+    for lo in range(0, x.shape[0], batch_size):
+        xb = torch.from_numpy(np.ascontiguousarray(x[lo:lo + batch_size],
+                                                   dtype=np.float32)).to(dev)  # (b, …)
+        s = custom(xb) if callable(custom) else per_sample_error(model(xb)["x_hat"], xb, kind)
+        out.append(s.float().reshape(-1).cpu().numpy())
+    scores = np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+    if scores.shape[0] != x.shape[0]:
+        raise RuntimeError(f"anomaly_score returned {scores.shape[0]} scores for "
+                           f"{x.shape[0]} samples")  # a model bug, not the user's
+    return scores
+
+
+def contamination_threshold(scores: np.ndarray, contamination: float) -> float:
+    """The (1 − c) quantile of ``scores``: about a fraction c of them lies above it."""
+    return float(np.quantile(scores, 1.0 - check_contamination(contamination)))
+
+
+def quantile_threshold(val_scores: np.ndarray, q: float) -> float:
+    """The q quantile of the scores of held-out *normal* data."""
+    if len(val_scores) == 0:
+        raise DataError("no validation samples to take a quantile of; use a contamination "
+                        "rate instead or train with data.val_fraction > 0")
+    return float(np.quantile(val_scores, check_quantile(q)))
+
+
+def auroc(scores: np.ndarray, is_anomaly: np.ndarray) -> float:
+    """Area under the ROC curve of ``scores`` for the positives ``is_anomaly``."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(np.asarray(is_anomaly, dtype=bool), scores))
+
+
+class AutoencoderDetector:
+    """Outlier detector around an autoencoder, in the scikit-learn / PyOD style.
+
+    ``model``: ``None`` (an autoencoder is built from ``model_config`` and trained on
+    the ``X`` given to :meth:`fit` with the aekit engine), a run directory (its trained
+    model is loaded; ``fit`` only calibrates the threshold) or a trained ``nn.Module``.
+    The threshold comes from ``contamination`` (on the fitted ``X``), or — when
+    ``quantile`` is set — from that quantile of the scores of ``X_val`` passed to
+    :meth:`fit` (held-out normal data).
+
+    Example::
+
+        det = AutoencoderDetector(contamination=0.05).fit(x_train)
+        flags = det.predict(x_new)            # 1 = outlier
+        scores = det.decision_function(x_new)  # higher = more abnormal
+    """
+
+    def __init__(self, model: torch.nn.Module | str | Path | None = None, *,
+                 contamination: float = 0.1, quantile: float | None = None,
+                 model_config: ModelConfig | None = None,
+                 train_config: TrainConfig | None = None,
+                 task_config: TaskConfig | None = None, batch_size: int = 512) -> None:
+        self.model = model
+        self.contamination = check_contamination(contamination)
+        self.quantile = None if quantile is None else check_quantile(quantile)
+        self.model_config = model_config
+        self.train_config = train_config
+        self.task_config = task_config
+        self.batch_size = batch_size
+
+    # -- fitting --------------------------------------------------------------------
+    def _model_for(self, X: np.ndarray) -> torch.nn.Module:
+        if isinstance(self.model, torch.nn.Module):
+            return self.model
+        if isinstance(self.model, str | Path):
+            from aekit.io import load_run
+
+            loaded = load_run(self.model)
+            if tuple(X.shape[1:]) != loaded.input_shape:
+                raise DataError(f"X has samples of shape {tuple(X.shape[1:])}; the model in "
+                                f"{loaded.path} takes {loaded.input_shape}")
+            return loaded.model
+        from aekit.models import build_model
+        from aekit.train.inmemory import fit_arrays
+
+        cfg = self.model_config or ModelConfig(name="conv" if X.ndim == 4 else "dense")
+        model = build_model(dataclasses.replace(cfg), tuple(X.shape[1:]))
+        return fit_arrays(model, X, self.train_config or TrainConfig(),
+                          task_cfg=self.task_config)
+
+    def fit(self, X: np.ndarray, y: Any = None, *, X_val: np.ndarray | None = None
+            ) -> AutoencoderDetector:
+        """Train (or load) the model, score ``X`` and set the threshold; returns self."""
+        X = _as_samples(X, "X")
+        self.model_ = self._model_for(X)
+        self.decision_scores_ = anomaly_scores(self.model_, X, self.batch_size)
+        if self.quantile is not None:
+            if X_val is None:
+                raise ConfigError("quantile thresholds need held-out normal data: "
+                                  "fit(X, X_val=...)")
+            val = anomaly_scores(self.model_, _as_samples(X_val, "X_val"), self.batch_size)
+            self.threshold_ = quantile_threshold(val, self.quantile)
+        else:
+            self.threshold_ = contamination_threshold(self.decision_scores_,
+                                                      self.contamination)
+        self.labels_ = (self.decision_scores_ > self.threshold_).astype(np.int64)
+        return self
+
+    # -- inference --------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "threshold_"):
+            raise ConfigError("this AutoencoderDetector is not fitted yet; call fit(X) first")
+
+    def decision_function(self, X: np.ndarray) -> np.ndarray:
+        """Anomaly score of each sample (n,): higher = more abnormal (PyOD convention)."""
+        self._check_fitted()
+        return anomaly_scores(self.model_, _as_samples(X, "X"), self.batch_size)
+
+    def score_samples(self, X: np.ndarray) -> np.ndarray:
+        """Negated anomaly score (n,): higher = more normal (scikit-learn convention)."""
+        return -self.decision_function(X)
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        """1 for outliers (score above ``threshold_``), 0 for inliers (PyOD convention)."""
+        return (self.decision_function(X) > self.threshold_).astype(np.int64)
+
+
+def _as_samples(X: Any, name: str) -> np.ndarray:
+    a = np.asarray(X, dtype=np.float32)
+    if a.ndim < 2 or a.shape[0] == 0:
+        raise DataError(f"{name} must be an array of samples (n, …) with n ≥ 1; "
+                        f"got shape {a.shape}")
+    if not np.isfinite(a).all():
+        raise DataError(f"{name} contains NaN or infinite values")
+    return a
+
+
+# --------------------------------------------------------------------------- the verb
+def score_run(run: str | Path, *, out: str | Path, data: str | None = None,
+              split: str = "test", limit: int | None = None,
+              contamination: float | None = None, quantile: float | None = None
+              ) -> dict[str, Any]:
+    """``aekit score``: per-sample scores of a split, a threshold, written to ``out``.
+
+    ``out`` ends in ``.csv`` (``index,label,score,outlier``) or ``.npy`` (scores (n,)).
+    The threshold comes from ``contamination`` (default 0.1) on the scored samples, or
+    from the ``quantile`` of the scores of the run's own validation split. When the run
+    was trained on some classes only (``data.train_classes``) and the scored data has
+    labels, the AUROC of "label not in train_classes" is reported too.
+    """
+    from aekit.data.splits import load_dataset_for, make_splits
+    from aekit.io import atomic_write_text, load_run
+
+    if contamination is not None and quantile is not None:
+        raise ConfigError("give either --contamination or --quantile, not both")
+    if quantile is not None:
+        check_quantile(quantile)
+    else:
+        contamination = check_contamination(0.1 if contamination is None else contamination)
+    out_path = Path(out)
+    if out_path.suffix not in (".csv", ".npy"):
+        raise ConfigError(f"--out {out_path}: use a .csv or .npy file name")
+    if split not in ("train", "test"):
+        raise ConfigError(f"split must be train or test; got {split!r}")
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be ≥ 1; got {limit}")
+    loaded = load_run(run)
+    cfg = loaded.config
+    data_cfg = dataclasses.replace(cfg.data, source=data or cfg.data.source,
+                                   train_classes=None, limit=None)
+    ds = load_dataset_for(data_cfg)
+    if tuple(ds.input_shape) != loaded.input_shape:
+        raise DataError(f"{data_cfg.source} has samples of shape {tuple(ds.input_shape)}; the "
+                        f"model in {loaded.path} takes {loaded.input_shape}")
+    x = np.asarray(ds.x_test if split == "test" else ds.x_train, dtype=np.float32)
+    y = ds.y_test if split == "test" else ds.y_train
+    if limit is not None:
+        x, y = x[:limit], (y[:limit] if y is not None else None)
+    scores = anomaly_scores(loaded.model, x)
+    summary: dict[str, Any] = {"run": str(loaded.path), "data": data_cfg.source,
+                               "split": split, "n": int(x.shape[0])}
+    if quantile is not None:
+        val = make_splits(cfg.data, cfg.train.seed).x_val  # normal data the model never saw
+        thr = quantile_threshold(anomaly_scores(loaded.model, val), quantile)
+        summary["threshold_from"] = f"quantile {quantile:g} of {len(val)} validation scores"
+    else:
+        assert contamination is not None
+        thr = contamination_threshold(scores, contamination)
+        summary["threshold_from"] = f"contamination {contamination:g}"
+    flags = scores > thr
+    summary.update({"threshold": thr, "outliers": int(flags.sum()),
+                    "outlier_fraction": float(flags.mean())})
+    normal = cfg.data.train_classes
+    if normal is not None and y is not None:
+        is_anom = ~np.isin(y, normal)
+        if 0 < is_anom.sum() < len(y):
+            summary["auroc"] = auroc(scores, is_anom)
+            summary["normal_classes"] = list(normal)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    if out_path.suffix == ".npy":
+        tmp = out_path.with_name(f".{out_path.name}.tmp.npy")
+        np.save(tmp, scores.astype(np.float32))
+        tmp.replace(out_path)
+    else:
+        lines = ["index,label,score,outlier"]
+        lines += [f"{i},{'' if y is None else int(y[i])},{s:.6g},{int(f)}"
+                  for i, (s, f) in enumerate(zip(scores, flags, strict=True))]
+        atomic_write_text(out_path, "\n".join(lines) + "\n")
+    summary["out"] = str(out_path)
+    return summary

@@ -1,0 +1,140 @@
+"""Anomaly scores, thresholds, the PyOD-style detector, `aekit score`, one-class splits."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from aekit.anomaly import (
+    AutoencoderDetector,
+    anomaly_scores,
+    auroc,
+    check_contamination,
+    contamination_threshold,
+    per_sample_error,
+)
+from aekit.cli import main
+from aekit.config import DataConfig, ModelConfig, TrainConfig
+from aekit.data.splits import make_splits
+from aekit.errors import ConfigError, DataError
+from tests.conftest import make_blobs_images
+from tests.conftest import one_error_line as _err_line
+
+
+class _Identity(torch.nn.Module):
+    """Reconstructs x + 0.1 exactly; used to check the reconstruction-error path."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(()))
+
+    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"x_hat": x + 0.1, "z": x.flatten(1)}
+
+
+class _WithScore(_Identity):
+    """A model with its own anomaly_score (as a VAE's negative ELBO): it must be used."""
+
+    def anomaly_score(self, x: torch.Tensor) -> torch.Tensor:
+        return x.flatten(1).sum(1) * 100.0
+
+
+def test_scores_use_model_capability_else_reconstruction_error() -> None:
+    x = np.random.default_rng(0).random((7, 1, 4, 4)).astype(np.float32)
+    assert np.allclose(anomaly_scores(_Identity(), x, batch_size=3), 0.01, atol=1e-6)
+    own = anomaly_scores(_WithScore(), x, batch_size=3)
+    assert np.allclose(own, x.reshape(7, -1).sum(1) * 100.0, rtol=1e-5)
+    a, b = torch.zeros(2, 3), torch.tensor([[0.0, 0.0, 0.3], [0.5, 0.5, 0.5]])
+    assert torch.allclose(per_sample_error(b, a), torch.tensor([0.03, 0.25]))
+    assert torch.allclose(per_sample_error(b, a, "l1"), torch.tensor([0.1, 0.5]))
+
+
+def test_contamination_threshold_and_range() -> None:
+    s = np.arange(1000, dtype=np.float64)
+    thr = contamination_threshold(s, 0.05)
+    assert (s > thr).mean() == pytest.approx(0.05, abs=0.002)
+    for bad in (0.0, -0.1, 0.51, 1.0):
+        with pytest.raises(ConfigError, match=r"contamination must be in \(0, 0.5\]"):
+            check_contamination(bad)
+    assert auroc(np.array([0.1, 0.2, 0.9, 0.8]), np.array([0, 0, 1, 1])) == 1.0
+
+
+def test_detector_fit_flags_unlike_samples() -> None:
+    x, _ = make_blobs_images(128, seed=3)
+    det = AutoencoderDetector(
+        contamination=0.1,
+        model_config=ModelConfig(name="conv", latent_dim=4),
+        train_config=TrainConfig(epochs=3, batch_size=16, lr=3e-3)).fit(x)
+    assert det.labels_.mean() == pytest.approx(0.1, abs=0.02)
+    assert det.decision_scores_.shape == (128,)
+    normal, _ = make_blobs_images(32, seed=4)
+    odd = np.random.default_rng(5).random((32, 1, 8, 8)).astype(np.float32)  # pure noise
+    both = np.concatenate([normal, odd])
+    s = det.decision_function(both)
+    assert np.array_equal(det.score_samples(both), -s)  # scikit-learn orientation
+    assert auroc(s, np.r_[np.zeros(32), np.ones(32)]) > 0.9
+    pred = det.predict(both)
+    assert set(np.unique(pred)) <= {0, 1} and pred[32:].mean() > pred[:32].mean()
+    # quantile threshold from held-out normal data
+    det_q = AutoencoderDetector(det.model_, quantile=0.9).fit(x, X_val=normal)
+    assert det_q.threshold_ == pytest.approx(np.quantile(det.decision_function(normal), 0.9))
+    with pytest.raises(ConfigError, match="X_val"):
+        AutoencoderDetector(det.model_, quantile=0.9).fit(x)
+    with pytest.raises(ConfigError, match="not fitted"):
+        AutoencoderDetector().predict(x)
+
+
+def test_train_classes_filter_train_and_val_never_test(tiny_npz: str) -> None:
+    s = make_splits(DataConfig(source=tiny_npz, train_classes=[1, 2], val_fraction=0.25), 0)
+    assert set(np.unique(s.y_train)) <= {1, 2} and set(np.unique(s.y_val)) <= {1, 2}
+    assert set(np.unique(s.y_test)) == {0, 1, 2, 3}  # the test split keeps every class
+    with pytest.raises(DataError, match="no training samples with labels"):
+        make_splits(DataConfig(source=tiny_npz, train_classes=[9]), 0)
+
+
+@pytest.fixture(scope="module")
+def one_class_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("score")
+    x_tr, y_tr = make_blobs_images(160, seed=1)
+    x_te, y_te = make_blobs_images(40, seed=2)
+    np.savez(root / "tiny.npz", x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te)
+    run = root / "run"
+    assert main(["train", "--model", "conv", "--data", f"npz:{root / 'tiny.npz'}", "--epochs",
+                 "3", "--batch-size", "8", "--latent-dim", "4", "--lr", "0.003", "--quiet",
+                 "--no-eval", "--set", "data.train_classes=[0]", "--out", str(run)]) == 0
+    return run
+
+
+def test_score_cli_writes_csv_with_threshold_and_auroc(
+        one_class_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "scores.csv"
+    assert main(["score", str(one_class_run), "--contamination", "0.25", "--out",
+                 str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "40 scores" in printed and "contamination 0.25" in printed and "AUROC" in printed
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 40 and set(rows[0]) == {"index", "label", "score", "outlier"}
+    assert sum(int(r["outlier"]) for r in rows) == 10
+    npy = tmp_path / "scores.npy"
+    assert main(["score", str(one_class_run), "--quantile", "0.95", "--out", str(npy)]) == 0
+    assert "validation scores" in capsys.readouterr().out
+    assert np.load(npy).shape == (40,)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--contamination", "0.7"], "contamination must be in (0, 0.5]"),
+    (["--contamination", "0"], "contamination must be in (0, 0.5]"),
+    (["--quantile", "1.5"], "quantile must be in (0, 1)"),
+    (["--quantile", "0.9", "--contamination", "0.1"], "not both"),
+])
+def test_score_bad_input_is_one_line_and_writes_nothing(
+        argv: list[str], message: str, one_class_run: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "s.csv"
+    assert main(["score", str(one_class_run), "--out", str(out), *argv]) == 2
+    assert message in _err_line(capsys)
+    assert not out.exists()
