@@ -49,10 +49,10 @@ def aekit_loop(x: torch.Tensor, batch: int, epochs: int, seed: int) -> list[floa
     from aekit.models import build_model
     from aekit.tasks.pairs import build_task
     from aekit.train.batches import BatchSet, batch_loader
-    from aekit.train.run import _quiet_lightning
+    from aekit.train.run import quiet_lightning
     from aekit.train.system import AutoencoderSystem
 
-    _quiet_lightning()
+    quiet_lightning()
     cfg = RunConfig()
     cfg.model.name = "dense"
     cfg.train.batch_size, cfg.train.epochs, cfg.train.seed = batch, epochs, seed

@@ -8,6 +8,21 @@ import numpy as np
 import pytest
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread() -> object:
+    """Tiny test models run on one intra-op thread.
+
+    Two threads buy nothing at this size, and on a busy 2-core machine their spin-waits
+    made some tests a hundred times slower.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 def make_blobs_images(n: int, size: int = 8, channels: int = 1, seed: int = 0
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Structured (n, c, size, size) images in [0, 1]: a bright square per class."""
@@ -29,3 +44,12 @@ def tiny_npz(tmp_path: Path) -> str:
     path = tmp_path / "tiny.npz"
     np.savez(path, x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te)
     return f"npz:{path}"
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    """The single ``aekit: error:`` line a CLI call printed (and no traceback)."""
+    err = capsys.readouterr().err.strip().splitlines()
+    lines = [ln for ln in err if ln.startswith("aekit: error:")]
+    assert len(lines) == 1, err
+    assert "Traceback" not in "\n".join(err)
+    return lines[0]

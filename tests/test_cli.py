@@ -11,14 +11,7 @@ import numpy as np
 import pytest
 
 from aekit.cli import build_parser, main
-
-
-def _err_line(capsys: pytest.CaptureFixture[str]) -> str:
-    err = capsys.readouterr().err.strip().splitlines()
-    lines = [ln for ln in err if ln.startswith("aekit: error:")]
-    assert len(lines) == 1, err
-    assert "Traceback" not in "\n".join(err)
-    return lines[0]
+from tests.conftest import one_error_line as _err_line
 
 
 @pytest.fixture(scope="module")
@@ -165,3 +158,17 @@ def test_broken_run_directories(denoise_run: Path, tmp_path: Path, tiny_npz: str
     (mixed / "config.json").write_text("{not json")
     assert main(["evaluate", str(mixed)]) == 2
     assert "corrupt" in _err_line(capsys)
+
+
+def test_encode_train_split_is_in_file_order(denoise_run: Path, tmp_path: Path) -> None:
+    from aekit.data.splits import make_splits
+    from aekit.io import load_run
+    from aekit.tasks.infer import encode
+
+    out = tmp_path / "train.npy"
+    assert main(["encode", str(denoise_run), "--split", "train", "--out", str(out)]) == 0
+    loaded = load_run(denoise_run)
+    splits = make_splits(loaded.config.data, loaded.config.train.seed)
+    x_all = np.asarray(splits.dataset.x_train, dtype=np.float32)
+    assert np.allclose(np.load(out), encode(loaded.model, x_all), atol=1e-6)
+    assert np.array_equal(np.load(tmp_path / "train.labels.npy"), splits.dataset.y_train)

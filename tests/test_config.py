@@ -64,3 +64,37 @@ def test_config_file_with_unknown_key_names_the_file(tmp_path) -> None:
     yml.write_text("train:\n  epoch: 3\n")
     with pytest.raises(ConfigError, match=r"c.yaml: unknown key 'train.epoch'"):
         load_config_file(yml)
+
+
+def _cli_cfg(*argv: str) -> RunConfig:
+    from aekit.cli import build_parser
+    from aekit.config import config_from_cli
+
+    return config_from_cli(build_parser().parse_args(["train", *argv, "--out", "unused"]))
+
+
+def test_explicit_values_win_over_presets_even_when_equal_to_defaults() -> None:
+    shallow = _cli_cfg("--model", "shallow")
+    assert (shallow.model.name, shallow.model.preset, shallow.model.sparsity) == \
+        ("dense", "shallow", "l1")
+    off = _cli_cfg("--model", "shallow", "--set", "model.sparsity=none")
+    assert off.model.sparsity == "none"  # "none" is the dataclass default, still honoured
+    assert _cli_cfg("--model", "vae", "--loss", "mse").model.loss == "mse"
+    assert _cli_cfg("--model", "vae").model.loss == "bce"
+
+
+def test_a_saved_config_json_is_a_valid_config_file(tmp_path) -> None:
+    from aekit.config import save_json
+
+    cfg = _cli_cfg("--model", "conv-pool", "--epochs", "3")
+    path = tmp_path / "config.json"
+    save_json(cfg, path, {"aekit_version": "0", "input_shape": [1, 8, 8],
+                          "data_info": {"classes": None}, "created": "now"})
+    again = _cli_cfg("--config", str(path))
+    assert again == cfg  # already resolved: the preset is not applied twice
+    assert _cli_cfg("--config", str(path), "--epochs", "5").train.epochs == 5
+
+
+def test_unknown_model_lists_presets_and_families() -> None:
+    with pytest.raises(ConfigError, match="unknown model 'nope'; choose one of: .*aae-style"):
+        _cli_cfg("--model", "nope")

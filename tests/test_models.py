@@ -15,15 +15,23 @@ from aekit.losses import jacobian_frobenius, kl_normal, kl_sparsity
 from aekit.models import PRESETS, build_model
 from aekit.registry import MODELS
 
-SHAPES = {"vector": (1, 8, 8), "image": (1, 8, 8)}
-PRESET_SHAPES = {name: (3, 8, 8) if name == "deep" else (1, 8, 8) for name in PRESETS}
+# Sample shape each preset is tested on (default: one 8×8 gray image).
+SHAPE_OVERRIDES: dict[str, tuple[int, ...]] = {"deep": (3, 8, 8)}
+PRESET_SHAPES = {name: SHAPE_OVERRIDES.get(name, (1, 8, 8)) for name in PRESETS}
 
 
 def _small(name: str) -> ModelConfig:
     cfg = ModelConfig(name=name)
     if name == "deep":
         cfg.hidden, cfg.latent_dim = [32, 16], 8  # same family, test-sized
+    if PRESETS[name][1].get("supervised"):
+        cfg.num_classes = 3
     return cfg
+
+
+def _cond(model: nn.Module, n: int) -> dict[str, torch.Tensor]:
+    """Labels for models that condition on them."""
+    return {"y": torch.arange(n) % 3} if "condition" in model.capabilities else {}
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -32,17 +40,41 @@ def test_contract_shapes_loss_backward(name: str) -> None:
     shape = PRESET_SHAPES[name]
     model = build_model(_small(name), shape)
     x = torch.rand(5, *shape)
-    out = model(x)
+    cond = _cond(model, 5)
+    out = model(x, **cond)
     assert out["x_hat"].shape == x.shape
     assert out["z"].shape[0] == 5 and out["z"].ndim == 2
     assert out["z"].shape[1] == model.code_size
-    terms = model.loss(out, x)
-    assert set(terms) >= {"loss", "recon"}
-    assert all(torch.isfinite(v) for v in terms.values())
-    terms["loss"].backward()
-    missing = [n for n, p in model.named_parameters() if p.grad is None]
-    assert not missing, f"parameters without gradient: {missing}"
-    assert torch.equal(model.encode(x), model(x)["z"])  # deterministic embedding
+    if "adversarial" in model.capabilities:
+        # every parameter is trained by one of the model's optimizers
+        grouped = {id(p) for g in model.parameter_groups().values() for p in g["params"]}
+        stray = [n for n, p in model.named_parameters() if id(p) not in grouped]
+        assert not stray, f"parameters no optimizer updates: {stray}"
+        terms = model.step_terms(x, x, **cond)
+        assert "loss" in terms and all(torch.isfinite(v) for v in terms.values())
+    else:
+        terms = model.loss(out, x)
+        assert set(terms) >= {"loss", "recon"}
+        assert all(torch.isfinite(v) for v in terms.values())
+        terms["loss"].backward()
+        missing = [n for n, p in model.named_parameters() if p.grad is None]
+        assert not missing, f"parameters without gradient: {missing}"
+    if "embed" in model.capabilities:
+        model.eval()
+        assert torch.equal(model.encode(x), model(x, **cond)["z"])  # deterministic embedding
+    if "generate" in model.capabilities:
+        g = torch.Generator().manual_seed(0)
+        assert model.eval().sample(4, generator=g).shape == (4, *shape)
+
+
+def _outputs(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """Deterministic outputs: decode a fixed code, and reconstruct x when there is an encoder."""
+    z = torch.linspace(-1, 1, 3 * model.code_size).reshape(3, model.code_size)
+    y = _cond(model, 3).get("y")
+    dec = model.decode(z, y) if y is not None else model.decode(z)
+    if "embed" not in model.capabilities:
+        return dec
+    return torch.cat([dec.flatten(), model(x, **_cond(model, 3))["x_hat"].flatten()])
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
@@ -53,14 +85,16 @@ def test_save_load_identical_and_seeded(name: str, tmp_path) -> None:
     torch.manual_seed(1)
     b = build_model(_small(name), shape).eval()
     x = torch.rand(3, *shape)
-    assert torch.equal(a(x)["x_hat"], b(x)["x_hat"])  # seeded determinism
-    save_weights(a, tmp_path / "w.safetensors")
-    torch.manual_seed(2)
-    c = build_model(_small(name), shape).eval()
-    from safetensors.torch import load_file
+    with torch.no_grad():
+        assert torch.equal(_outputs(a, x), _outputs(b, x))  # seeded determinism
+        save_weights(a, tmp_path / "w.safetensors")
+        torch.manual_seed(2)
+        c = build_model(_small(name), shape).eval()
+        assert not torch.equal(_outputs(a, x), _outputs(c, x))
+        from safetensors.torch import load_file
 
-    c.load_state_dict(load_file(str(tmp_path / "w.safetensors")))
-    assert torch.equal(a(x)["x_hat"], c(x)["x_hat"])
+        c.load_state_dict(load_file(str(tmp_path / "w.safetensors")))
+        assert torch.equal(_outputs(a, x), _outputs(c, x))
 
 
 def test_every_registered_family_has_a_preset() -> None:

@@ -166,3 +166,20 @@ def test_noise_is_fresh_each_epoch_and_fixed_for_evaluation() -> None:
     ev.set_epoch(3)
     assert torch.equal(a, ev[1][0])
     assert torch.equal(ev[1][1], x[8:16])  # targets stay clean and in order
+
+
+def test_ddp_on_two_cpu_processes_writes_one_complete_run(tiny_npz: str, tmp_path: Path) -> None:
+    """Lightning re-launches the command for rank 1; only rank 0 may write the run dir."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "ddp"
+    cmd = [sys.executable, "-m", "aekit.cli", "train", "--model", "dense", "--data", tiny_npz,
+           "--latent-dim", "4", "--accelerator", "cpu", "--devices", "2", "--strategy", "ddp",
+           "--epochs", "2", "--batch-size", "16", "--no-eval", "--quiet", "--out", str(out)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "error" not in proc.stderr.lower()
+    rows = list(csv.DictReader((out / "history.csv").open()))
+    assert [int(r["epoch"]) for r in rows] == [1, 2]
+    assert load_run(out).model is not None

@@ -145,6 +145,38 @@ def _cmd_decode(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from aekit.tasks.generate import generate_images
+
+    written = generate_images(args.run, args.n, args.out, seed=args.seed)
+    print(f"{len(written) - 1} samples and grid.png written to {args.out}")
+    return 0
+
+
+def _cmd_interpolate(args: argparse.Namespace) -> int:
+    from aekit.tasks.generate import interpolate
+
+    print(interpolate(args.run, args.image_a, args.image_b, args.out, steps=args.steps,
+                      label=args.label))
+    return 0
+
+
+def _cmd_traverse(args: argparse.Namespace) -> int:
+    from aekit.tasks.generate import traverse
+
+    print(traverse(args.run, args.out, image=args.image, steps=args.steps, span=args.span,
+                   label=args.label))
+    return 0
+
+
+def _cmd_style(args: argparse.Namespace) -> int:
+    from aekit.tasks.generate import style
+
+    for path in style(args.run, args.image, args.out):
+        print(path)
+    return 0
+
+
 def _cmd_models(args: argparse.Namespace) -> int:
     from aekit.models import describe_models
 
@@ -157,6 +189,66 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     from aekit.tasks.demo import run_demo
 
     run_demo(out=args.out, quick=args.quick)
+    return 0
+
+
+# ------------------------------------------------ representations and anomalies (issue 6)
+def _cmd_probe(args: argparse.Namespace) -> int:
+    from aekit.evaluate.probe import format_probe, probe_run
+
+    result = probe_run(args.run, data=args.data, limit=args.limit, test_limit=args.test_limit,
+                       k=args.k, pixels=not args.no_pixels)
+    if args.json:
+        _print_json(result)
+    else:
+        print(format_probe(result))
+    return 0
+
+
+def _cmd_similar(args: argparse.Namespace) -> int:
+    from aekit.tasks.similar import similar_images
+
+    found = similar_images(args.run, args.image, k=args.k, out=args.out, data=args.data,
+                           limit=args.limit, resize=args.resize)
+    for rank, nb in enumerate(found, 1):
+        label = "" if nb.label is None else f"  label {nb.label}"
+        print(f"{rank:>3}. training sample {nb.index}{label}  distance {nb.distance:.4g}")
+    print(f"strip written to {args.out}")
+    return 0
+
+
+def _cmd_pretrain(args: argparse.Namespace) -> int:
+    from aekit.tasks.pretrain import PretrainConfig, pretrain
+
+    cfg = PretrainConfig(data=args.data, label_fraction=args.labels, limit=args.limit,
+                         pretext=args.pretext, noise=args.noise,
+                         warmup_epochs=args.warmup_epochs, pretext_epochs=args.pretext_epochs,
+                         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                         seed=args.seed, compare_scratch=not args.no_scratch)
+    if args.filters:
+        cfg.filters = [int(v) for v in args.filters.split(",")]
+    res = pretrain(cfg, args.out)
+    line = f"pretrained: test accuracy {res['pretrained_accuracy']:.4f}"
+    if "scratch_accuracy" in res:
+        line += (f"; from scratch {res['scratch_accuracy']:.4f} "
+                 f"({res['gain'] * 100:+.2f} points)")
+    print(f"{line}  [{res['n_labelled']} labels, {res['supervised_epochs']} supervised epochs]")
+    print(f"written to {args.out}")
+    return 0
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from aekit.anomaly import score_run
+
+    summary = score_run(args.run, out=args.out, data=args.data, split=args.split,
+                        limit=args.limit, contamination=args.contamination,
+                        quantile=args.quantile)
+    line = (f"{summary['n']} scores written to {summary['out']}; threshold "
+            f"{summary['threshold']:.5g} ({summary['threshold_from']}): "
+            f"{summary['outliers']} flagged ({summary['outlier_fraction']:.1%})")
+    if "auroc" in summary:
+        line += f"; AUROC {summary['auroc']:.4f} (normal = classes {summary['normal_classes']})"
+    print(line)
     return 0
 
 
@@ -224,6 +316,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=_cmd_decode)
 
+    p = sub.add_parser("generate", help="samples from a generative run (vae, aae, dcgan)")
+    p.add_argument("run")
+    p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True, help="output directory")
+    p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("interpolate", help="decode the codes between two images (a strip)")
+    p.add_argument("run")
+    p.add_argument("image_a", metavar="IMAGE_A")
+    p.add_argument("image_b", metavar="IMAGE_B")
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--label", type=int, help="class label for a supervised aae")
+    p.add_argument("--out", required=True, help="output image file")
+    p.set_defaults(func=_cmd_interpolate)
+
+    p = sub.add_parser("traverse", help="grid varying one code dimension per row")
+    p.add_argument("run")
+    p.add_argument("--image", help="start from this image's code (default: the zero code)")
+    p.add_argument("--steps", type=int, default=9)
+    p.add_argument("--span", type=float, default=2.5, help="vary each dimension by ±span")
+    p.add_argument("--label", type=int, help="class label for a supervised aae")
+    p.add_argument("--out", required=True, help="output image file")
+    p.set_defaults(func=_cmd_traverse)
+
+    p = sub.add_parser("style", help="render an image's style in every class (supervised aae)")
+    p.add_argument("run")
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument("--out", required=True, help="output directory")
+    p.set_defaults(func=_cmd_style)
+
     p = sub.add_parser("models", help="list registered models and presets")
     p.set_defaults(func=_cmd_models)
 
@@ -231,6 +354,56 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs", help="parent directory for the demo runs")
     p.add_argument("--quick", action="store_true", help="tiny version (seconds) for smoke tests")
     p.set_defaults(func=_cmd_demo)
+    p = sub.add_parser("probe", help="linear and k-NN probes on a run's codes vs PCA and pixels")
+    p.add_argument("run")
+    p.add_argument("--data", help="labelled data source (default: the run's own)")
+    p.add_argument("--limit", type=int, help="first N training samples only")
+    p.add_argument("--test-limit", type=int, help="first N test samples only")
+    p.add_argument("-k", type=int, default=5, help="neighbours of the k-NN probe (default 5)")
+    p.add_argument("--no-pixels", action="store_true", help="skip the raw-pixel probe (slow)")
+    p.add_argument("--json", action="store_true", help="print the full result as JSON")
+    p.set_defaults(func=_cmd_probe)
+
+    p = sub.add_parser("similar", help="nearest training samples of an image, as a strip")
+    p.add_argument("run")
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument("-k", type=int, default=8, help="how many neighbours (default 8)")
+    p.add_argument("--out", required=True, help="image file for the strip, e.g. similar.png")
+    p.add_argument("--data", help="search another source's training split")
+    p.add_argument("--limit", type=int, help="search the first N training samples only")
+    p.add_argument("--resize", action="store_true", help="resize the image to the model's size")
+    p.set_defaults(func=_cmd_similar)
+
+    p = sub.add_parser("pretrain", help="pretext-pretrain a classifier's conv stem with an AE "
+                       "and compare with training from scratch")
+    p.add_argument("--data", default="fashion-mnist")
+    p.add_argument("--labels", type=float, default=0.01,
+                   help="fraction of training labels to use (default 0.01)")
+    p.add_argument("--pretext", default="reconstruct", help="reconstruct | denoise")
+    p.add_argument("--noise", default="gaussian:0.3", help="corruption for --pretext denoise")
+    p.add_argument("--filters", help="stem channels per stage, e.g. 32,64")
+    p.add_argument("--warmup-epochs", type=int, default=1)
+    p.add_argument("--pretext-epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=10, help="supervised epochs after pretraining")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--limit", type=int, help="first N training images only")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-scratch", action="store_true", help="skip the from-scratch comparison")
+    p.add_argument("--out", required=True, help="directory for results.json and the weights")
+    p.set_defaults(func=_cmd_pretrain)
+
+    p = sub.add_parser("score", help="per-sample anomaly scores of a dataset + a threshold")
+    p.add_argument("run")
+    p.add_argument("--data", help="data source to score (default: the run's own)")
+    p.add_argument("--split", default="test", choices=["train", "test"])
+    p.add_argument("--limit", type=int)
+    p.add_argument("--contamination", type=float,
+                   help="expected outlier fraction in (0, 0.5] (default 0.1)")
+    p.add_argument("--quantile", type=float,
+                   help="threshold = this quantile of the run's validation scores, e.g. 0.99")
+    p.add_argument("--out", required=True, help="scores.csv (index,label,score,outlier) or .npy")
+    p.set_defaults(func=_cmd_score)
     return parser
 
 

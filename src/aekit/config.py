@@ -28,6 +28,9 @@ class DataConfig:
     val_fraction: float = 0.1  # held out from the *training* split for validation
     image_size: int | None = None  # folder: sources are resized to this (default 64)
     channels: int | None = None  # force 1 (gray) or 3 (RGB) for image folders
+    # keep only these labels in train/val (one-class anomaly protocol, Ruff et al. 2018);
+    # applied before `limit`; the test split is never filtered
+    train_classes: list[int] | None = None
 
 
 @dataclass
@@ -60,6 +63,21 @@ class ModelConfig:
     sparsity_target: float = 0.05  # ρ for KL sparsity
     contractive_weight: float = 0.0  # λ·‖∂z/∂x‖²_F
     contractive_projections: int = 1  # random projections for the estimator (conv encoders)
+    # sequences — lstm family (composite LSTM autoencoder, Srivastava et al. 2015)
+    future_frames: int | None = None  # lstm: frames the future decoder predicts (0 = none;
+    #                                   None = half the sequence, e.g. 10 of 20)
+    conditional: bool = False  # lstm: decoders are fed their own previous output frame
+    frame_coder: str = "flat"  # lstm: flat (frames flattened) | conv (small conv enc/decoder)
+    # tables — tabular family (Jahrer's Porto Seguro denoising autoencoder)
+    features: str | None = None  # tabular: what encode returns: bottleneck | deep-stack
+    #                              (all hidden layers); None = deep-stack
+    # generative families (vae, aae, dcgan)
+    beta: float = 1.0  # vae: weight of the KL term (β-VAE when ≠ 1)
+    kl_warmup: int = 0  # vae: epochs over which β ramps up linearly from 0 (0 = off)
+    prior: str = "gaussian"  # aae: gaussian | uniform | mixture10
+    supervised: bool = False  # aae: one-hot label fed to the decoder (code learns style)
+    num_classes: int | None = None  # filled from the data for supervised models
+    disc_hidden: list[int] | None = None  # aae: discriminator widths (default [512, 512])
 
 
 @dataclass
@@ -204,17 +222,28 @@ def set_key(cfg: RunConfig, key: str, value: Any, *, where: str = "--set") -> No
     setattr(section, name, _coerce(value, hints[name], key))
 
 
+def _parse_override(item: str) -> tuple[str, Any]:
+    """``key=value`` → (key, value parsed as a YAML scalar or list)."""
+    if "=" not in item:
+        raise ConfigError(f"--set expects KEY=VALUE, e.g. --set train.lr=0.01; got {item!r}")
+    key, raw = item.split("=", 1)
+    return key.strip(), _parse_scalar(raw.strip())
+
+
 def apply_overrides(cfg: RunConfig, overrides: list[str]) -> None:
     """Apply ``key=value`` strings (values parsed as YAML scalars/lists)."""
     for item in overrides:
-        if "=" not in item:
-            raise ConfigError(f"--set expects KEY=VALUE, e.g. --set train.lr=0.01; got {item!r}")
-        key, raw = item.split("=", 1)
-        set_key(cfg, key.strip(), _parse_scalar(raw.strip()))
+        key, value = _parse_override(item)
+        set_key(cfg, key, value)
 
 
-def load_config_file(path: str | Path) -> RunConfig:
-    """Read a YAML or JSON config file (a saved config.json works too)."""
+# Provenance keys a saved config.json carries next to the four sections.
+META_KEYS = frozenset({"aekit_version", "data_fingerprint", "input_shape", "created",
+                       "data_info"})
+
+
+def read_config_items(path: str | Path) -> dict[str, Any]:
+    """The dotted keys and values of a YAML or JSON config file (a config.json works too)."""
     import yaml
 
     p = Path(path)
@@ -227,9 +256,15 @@ def load_config_file(path: str | Path) -> RunConfig:
         raise ConfigError(f"config file {p} is not valid YAML/JSON: {first}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {p} must hold a mapping of sections")
-    data = {k: v for k, v in data.items() if k not in {"aekit_version", "data_fingerprint",
-                                                        "input_shape", "created"}}
-    return RunConfig.from_dict(data, where=str(p))
+    return _flatten({k: v for k, v in data.items() if k not in META_KEYS})
+
+
+def load_config_file(path: str | Path) -> RunConfig:
+    """Read a YAML or JSON config file into a :class:`RunConfig` (unknown keys are errors)."""
+    cfg = RunConfig()
+    for key, value in read_config_items(path).items():
+        set_key(cfg, key, value, where=str(path))
+    return cfg
 
 
 _FLAG_KEYS = {
@@ -254,13 +289,31 @@ _FLAG_KEYS = {
 
 
 def config_from_cli(args: Any) -> RunConfig:
-    """Defaults ← --config file ← flags ← --set overrides."""
-    cfg = load_config_file(args.config) if getattr(args, "config", None) else RunConfig()
+    """Defaults ← model preset ← --config file ← flags ← --set overrides.
+
+    The preset's defaults go in *first*, so every value the user gives explicitly wins
+    over the preset — also one that equals the dataclass default (``--model lstm
+    --loss mse`` trains with MSE even though the lstm preset says BCE).
+    """
+    from aekit.models import preset_config
+
+    items: list[tuple[str, Any, str]] = []
+    if getattr(args, "config", None):
+        items += [(k, v, str(args.config)) for k, v in read_config_items(args.config).items()]
     for attr, key in _FLAG_KEYS.items():
         value = getattr(args, attr, None)
         if value is not None:
-            set_key(cfg, key, value, where=f"--{attr.replace('_', '-')}")
-    apply_overrides(cfg, list(getattr(args, "overrides", []) or []))
+            items.append((key, value, f"--{attr.replace('_', '-')}"))
+    items += [(*_parse_override(o), "--set") for o in getattr(args, "overrides", None) or []]
+    cfg = RunConfig()
+    resolved = any(k == "model.preset" and v not in (None, "", "null") for k, v, _ in items)
+    if not resolved:  # a saved config.json is already resolved: take it as it is
+        names = [str(v) for k, v, _ in items if k == "model.name"]
+        cfg.model = preset_config(names[-1] if names else cfg.model.name)
+    for key, value, where in items:
+        if key == "model.name" and not resolved:
+            continue  # the preset set the family name
+        set_key(cfg, key, value, where=where)
     validate(cfg)
     return cfg
 
@@ -270,6 +323,9 @@ _CHOICES = {
     "model.output_activation": ("sigmoid", "linear"),
     "model.code_activation": (None, "linear", "relu", "sigmoid", "tanh"),
     "model.sparsity": ("none", "l1", "kl"),
+    "model.frame_coder": ("flat", "conv"),
+    "model.features": (None, "bottleneck", "deep-stack"),
+    "model.prior": ("gaussian", "uniform", "mixture10"),
     "train.optimizer": ("adam", "rmsprop", "adadelta", "sgd"),
     "train.lr_schedule": ("none", "cosine", "step", "plateau"),
 }
@@ -295,10 +351,16 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError(f"train.lr must be > 0; got {t.lr}")
     if not 0.0 <= cfg.data.val_fraction < 1.0:
         raise ConfigError(f"data.val_fraction must be in [0, 1); got {cfg.data.val_fraction}")
+    if cfg.data.train_classes is not None and (
+            not cfg.data.train_classes or min(cfg.data.train_classes) < 0):
+        raise ConfigError(f"data.train_classes must be a non-empty list of labels ≥ 0, "
+                          f"e.g. [3]; got {cfg.data.train_classes}")
     if cfg.data.limit is not None and cfg.data.limit < 2:
         raise ConfigError(f"data.limit must be ≥ 2; got {cfg.data.limit}")
     if cfg.model.latent_dim is not None and cfg.model.latent_dim < 1:
         raise ConfigError(f"model.latent_dim must be ≥ 1; got {cfg.model.latent_dim}")
+    if cfg.model.future_frames is not None and cfg.model.future_frames < 0:
+        raise ConfigError(f"model.future_frames must be ≥ 0; got {cfg.model.future_frames}")
     if not 0.0 < cfg.model.sparsity_target < 1.0:
         raise ConfigError("model.sparsity_target must be in (0, 1)")
     if cfg.model.loss == "bce" and cfg.model.output_activation != "sigmoid":

@@ -90,7 +90,7 @@ class LoadedRun:
 
 def read_run_config(run: str | Path) -> tuple[Path, Any, dict[str, Any]]:
     """Validate that ``run`` is an aekit run directory and parse its config."""
-    from aekit.config import RunConfig
+    from aekit.config import META_KEYS, RunConfig
     from aekit.errors import ConfigError
 
     path = Path(run)
@@ -103,8 +103,7 @@ def read_run_config(run: str | Path) -> tuple[Path, Any, dict[str, Any]]:
     raw = read_json(cfg_path)
     if not isinstance(raw, dict) or "model" not in raw or "aekit_version" not in raw:
         raise RunError(f"{cfg_path} was not written by aekit (no model/aekit_version keys)")
-    meta = {k: raw.pop(k) for k in ("aekit_version", "data_fingerprint", "input_shape",
-                                    "created", "data_info") if k in raw}
+    meta = {k: raw.pop(k) for k in META_KEYS if k in raw}
     if meta.get("aekit_version") != __version__:
         warnings.warn(f"{path} was written by aekit {meta.get('aekit_version')}, this is "
                       f"{__version__}; results may differ", stacklevel=2)

@@ -10,6 +10,8 @@ which corruption produced its input. Specs are strings so they fit on a command 
 ``gaussian255:S``      x + (S/255)·N(0, 1), clipped; σ on the 0–255 scale (photos)
 ``salt-pepper:P``      a fraction P of values set to 0 or 1 with equal odds
 ``mask:P``             a fraction P of values set to 0 (random masking / dropout)
+``swap:P``             swap noise: a fraction P of values replaced by the same
+                       feature of another random row of the batch (tables)
 =====================  =========================================================
 """
 
@@ -73,6 +75,25 @@ def _mask(x: Tensor, g: torch.Generator | None, p: tuple[float, ...]) -> Tensor:
     return x * (_rand(x, g) >= p[0]).to(x.dtype)
 
 
+def _swap(x: Tensor, g: torch.Generator | None, p: tuple[float, ...]) -> Tensor:
+    """Swap noise (Jahrer, Porto Seguro 1st place, 2017): with probability P each value
+    is replaced by the same column's value in another row, drawn uniformly from the
+    *other* rows of the batch. Values stay on each column's own marginal distribution,
+    which additive noise would not respect for binary or one-hot columns. A batch of one
+    row has no other row, so it is returned unchanged.
+    """
+    b = x.shape[0]
+    if b < 2 or p[0] == 0:
+        return x.clone()
+    flat = x.reshape(b, -1)  # (b, f)
+    dev = g.device if g is not None else x.device
+    u = torch.rand(flat.shape, generator=g, device=dev).to(x.device)
+    shift = torch.randint(1, b, flat.shape, generator=g, device=dev).to(x.device)
+    donor_rows = (torch.arange(b, device=x.device)[:, None] + shift) % b  # never the row itself
+    donor = torch.gather(flat, 0, donor_rows)  # (b, f)
+    return torch.where(u < p[0], donor, flat).reshape(x.shape)
+
+
 # name -> (function, number of parameters, valid range check, example)
 _KINDS: dict[str, tuple[Callable, int, Callable[[tuple[float, ...]], bool], str]] = {
     "gaussian": (_gaussian, 1, lambda p: p[0] >= 0, "gaussian:0.35"),
@@ -80,6 +101,7 @@ _KINDS: dict[str, tuple[Callable, int, Callable[[tuple[float, ...]], bool], str]
     "gaussian255": (_gaussian255, 1, lambda p: p[0] >= 0, "gaussian255:25"),
     "salt-pepper": (_salt_pepper, 1, lambda p: 0 <= p[0] <= 1, "salt-pepper:0.1"),
     "mask": (_mask, 1, lambda p: 0 <= p[0] < 1, "mask:0.3"),
+    "swap": (_swap, 1, lambda p: 0 <= p[0] <= 1, "swap:0.15"),
 }
 
 

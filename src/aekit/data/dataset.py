@@ -23,7 +23,7 @@ from aekit.errors import DataError
 
 SPLIT_SEED = 0
 TEST_FRACTION = 0.2
-KINDS = ("image", "vector", "photos")
+KINDS = ("image", "vector", "photos", "sequence")
 
 
 @dataclass
@@ -32,7 +32,9 @@ class Dataset:
 
     ``x_*`` layouts: ``image`` → ``(N, C, H, W)`` float32 in [0, 1]; ``vector`` →
     ``(N, D)`` float32; ``photos`` → a list of ``(C, H, W)`` float32 arrays in [0, 1]
-    of varying size. Labels are int64 or ``None``. ``checksums`` maps each file read
+    of varying size; ``sequence`` → ``(N, T, …)`` float32 (T frames or time steps).
+    ``ids_train`` / ``ids_test`` optionally hold one row id (string) per sample.
+    Labels are int64 or ``None``. ``checksums`` maps each file read
     to ``"ok"`` (matched a known digest) or ``"unverified"`` (no digest known), and
     ``fingerprint`` (16 hex chars) identifies the content so a run can record exactly
     what it was trained on.
@@ -50,6 +52,8 @@ class Dataset:
     fingerprint: str
     feature_names: list[str] | None = None
     notes: list[str] = field(default_factory=list)
+    ids_train: np.ndarray | None = None  # row ids (e.g. csv:PATH?id=COL), one per sample
+    ids_test: np.ndarray | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:

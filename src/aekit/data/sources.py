@@ -50,6 +50,7 @@ class Source:
     description: ClassVar[str] = ""
     kind: ClassVar[str] = "image"
     takes_path: ClassVar[bool] = False
+    takes_options: ClassVar[bool] = False  # accepts ``name?key=value&…`` (no path)
     remote: ClassVar[RemoteSpec | None] = None
 
     def load(self, spec: str, arg: str | None, *, image_size: int | None,
@@ -535,38 +536,61 @@ class CsvSource(Source):
 
     def load(self, spec: str, arg: str | None, *, image_size: int | None,
              channels: int | None) -> Dataset:
-        from aekit.data.tabular import load_csv
+        from aekit.data.tabular import load_csv, parse_csv_options
 
         text = arg or ""
-        label = None
+        opts: dict[str, str] = {}
         if "?" in text:
             text, _, query = text.rpartition("?")
-            for item in query.split("&"):
-                key, eq, value = item.partition("=")
-                if key != "label" or not eq or not value:
-                    raise DataError(f"csv: unknown option {item!r} in {spec!r}; the only option "
-                                    "is ?label=COLUMN")
-                label = value
+            opts = parse_csv_options(spec, query)
+        label, scale = opts.get("label"), opts.get("scale", "standard")
         path = Path(text).expanduser()
         if path.is_dir():
             raise DataError(f"{path}: is a directory; csv: needs a .csv file")
-        parts = load_csv(path, label)
-        _, fp = _file_fingerprint(path, f"label={label}")
+        kind = "vector"
+        if "window" in opts or "sequence" in opts:  # time series → sequence samples
+            from aekit.data.timeseries import load_sequences, load_windows
+
+            kind = "sequence"
+            if "sequence" in opts:
+                parts = load_sequences(path, sequence=opts["sequence"], label=label,
+                                       scale=scale)
+            else:
+                ints = {}
+                for k in ("window", "stride"):
+                    try:
+                        ints[k] = int(opts.get(k, "1"))
+                    except ValueError:
+                        raise DataError(f"csv: {k} must be an integer, got "
+                                        f"{opts[k]!r}") from None
+                parts = load_windows(path, window=ints["window"], stride=ints["stride"],
+                                     label=label, ids=opts.get("id"), scale=scale)
+        else:
+            parts = load_csv(path, label, ids=opts.get("id"), scale=scale)
+        extra = "&".join(f"{k}={v}" for k, v in sorted(opts.items()) if k != "label")
+        _, fp = _file_fingerprint(path, f"label={label}" + (f"&{extra}" if extra else ""))
         notes = parts["notes"]
         if image_size is not None or channels is not None:
             notes.append("image_size/channels ignored for vector data")
-        return Dataset(name=spec, kind="vector", x_train=parts["x_train"],
+        return Dataset(name=spec, kind=kind, x_train=parts["x_train"],
                        y_train=parts["y_train"], x_test=parts["x_test"], y_test=parts["y_test"],
                        classes=parts["classes"], origin=str(path.resolve()),
                        checksums={path.name: "unverified"}, fingerprint=fp,
-                       feature_names=parts["feature_names"], notes=notes)
+                       feature_names=parts["feature_names"], notes=notes,
+                       ids_train=parts["ids_train"], ids_test=parts["ids_test"])
 
 
 # ------------------------------------------------------------------ entry point
 def spec_names() -> list[str]:
-    """How each registered source is written in a spec (``folder:PATH`` for path sources)."""
-    rows = sorted(SOURCES.items(), key=lambda item: (item[1].takes_path, item[0]))
-    return [f"{n}:PATH" if cls.takes_path else n for n, cls in rows]
+    """How each registered source is written in a spec (``folder:PATH`` for path sources).
+
+    Plain names first, then path sources, then generated sources that take options
+    (``moving-mnist[?OPTIONS]``).
+    """
+    rows = sorted(SOURCES.items(), key=lambda item: (item[1].takes_options,
+                                                     item[1].takes_path, item[0]))
+    return [f"{n}:PATH" if cls.takes_path else f"{n}[?OPTIONS]" if cls.takes_options else n
+            for n, cls in rows]
 
 
 def parse_spec(spec: str) -> tuple[str, str | None, type[Source]]:
@@ -575,6 +599,9 @@ def parse_spec(spec: str) -> tuple[str, str | None, type[Source]]:
         raise DataError(f"empty data spec; choose one of: {', '.join(spec_names())}")
     spec = spec.strip()
     name, sep, arg = spec.partition(":")
+    query = None
+    if not sep and "?" in name:  # options without a path: name?key=value&…
+        name, _, query = name.partition("?")
     if name not in SOURCES:
         hint = ""
         p = Path(spec).expanduser()
@@ -590,6 +617,10 @@ def parse_spec(spec: str) -> tuple[str, str | None, type[Source]]:
     if not cls.takes_path and sep:
         raise DataError(f"{name} takes no path; write just {name!r} (use aekit data fetch "
                         f"{name} --from DIR to load it from a folder)")
+    if query is not None:
+        if not cls.takes_options:
+            raise DataError(f"{name} takes no options; write just {name!r}")
+        return name, query, cls
     return name, (arg if sep else None), cls
 
 
@@ -610,3 +641,7 @@ def load_dataset(spec: str, *, image_size: int | None = None,
         raise DataError(f"image_size must be a positive number of pixels, not {image_size}")
     _, arg, cls = parse_spec(spec)
     return cls().load(spec.strip(), arg, image_size=image_size, channels=channels)
+
+
+# Sources in their own modules register on import (they subclass Source, defined above).
+from aekit.data import moving_mnist as _moving_mnist  # noqa: E402,F401

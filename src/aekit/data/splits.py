@@ -2,8 +2,10 @@
 
 Validation is held out from the *training* split (a seeded permutation, fraction
 ``data.val_fraction``); the official test split is used only for final evaluation.
-``data.limit`` keeps the first N training samples (before the validation split) for
-quick runs; the test split is never shortened here (``aekit evaluate --limit`` does).
+``data.train_classes`` keeps only those labels in train/val (the one-class anomaly
+protocol); ``data.limit`` then keeps the first N training samples (before the
+validation split) for quick runs; the test split is never filtered or shortened here
+(``aekit evaluate --limit`` shortens it).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class Splits:
     x_test: np.ndarray
     y_test: np.ndarray | None
     dataset: object  # aekit.data.Dataset (classes, origin, fingerprint, …)
+    train_rows: np.ndarray | None = None  # row of each training sample in dataset.x_train
+    val_rows: np.ndarray | None = None  # row of each validation sample in dataset.x_train
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -49,8 +53,19 @@ def make_splits(cfg: DataConfig, seed: int) -> Splits:
     ds = load_dataset_for(cfg)
     x = np.asarray(ds.x_train, dtype=np.float32)
     y = ds.y_train
+    rows = np.arange(x.shape[0])  # original row of every kept sample
+    if cfg.train_classes is not None:  # one-class protocol: filter train/val, never test
+        if y is None:
+            raise DataError(f"{cfg.source} has no labels, so data.train_classes cannot pick "
+                            f"classes; remove data.train_classes or use labelled data")
+        keep = np.isin(y, np.asarray(cfg.train_classes))
+        if not keep.any():
+            raise DataError(f"{cfg.source}: no training samples with labels "
+                            f"{cfg.train_classes} (labels present: {sorted(set(y.tolist()))})")
+        x, y, rows = x[keep], y[keep], rows[keep]
     if cfg.limit is not None:
         x, y = x[: cfg.limit], (y[: cfg.limit] if y is not None else None)
+        rows = rows[: cfg.limit]
     n = x.shape[0]
     n_val = int(round(n * cfg.val_fraction)) if cfg.val_fraction > 0 else 0
     if cfg.val_fraction > 0:
@@ -63,4 +78,5 @@ def make_splits(cfg: DataConfig, seed: int) -> Splits:
     return Splits(
         x_train=x[tr], y_train=y[tr] if y is not None else None,
         x_val=x[va], y_val=y[va] if y is not None else None,
-        x_test=np.asarray(ds.x_test, dtype=np.float32), y_test=ds.y_test, dataset=ds)
+        x_test=np.asarray(ds.x_test, dtype=np.float32), y_test=ds.y_test, dataset=ds,
+        train_rows=rows[tr], val_rows=rows[va])

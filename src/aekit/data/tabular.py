@@ -19,7 +19,14 @@ test split never leaks into preprocessing):
 * Label column (``csv:PATH?label=COL``): not a feature; its distinct values (sorted,
   numerically when all are integers) become ``classes``; a row without a label is an
   error (rows are never dropped silently).
-* Split: 80/20 by the seeded permutation in :mod:`aekit.data.dataset`.
+* Split: 80/20 by the seeded permutation in :mod:`aekit.data.dataset` (time-series
+  windows, :mod:`aekit.data.timeseries`, split chronologically instead).
+* Options (``csv:PATH?key=value&…``, :func:`parse_csv_options`): ``label=COL``;
+  ``id=COL`` — a row-id column, not a feature, kept next to the rows (``aekit encode``
+  writes it); ``scale=standard|rankgauss`` — numeric columns standardised (default) or
+  RankGauss-normalised (:mod:`aekit.data.rankgauss`, fitted on the train split);
+  ``window=W[&stride=S]`` — sliding windows of W rows of a multivariate time series;
+  ``sequence=COL`` — rows sharing a value of COL form one whole sequence.
 """
 
 from __future__ import annotations
@@ -107,20 +114,56 @@ def _sort_labels(values: list[str]) -> list[str]:
         return sorted(values)
 
 
-def load_csv(path: Path, label: str | None = None) -> dict:
+CSV_OPTIONS = ("label", "id", "scale", "window", "stride", "sequence")
+SCALES = ("standard", "rankgauss")
+
+
+def parse_csv_options(spec: str, query: str) -> dict[str, str]:
+    """``label=COL&id=COL&scale=rankgauss&window=W&stride=S`` → a dict; DataError if bad."""
+    opts: dict[str, str] = {}
+    for item in query.split("&"):
+        key, eq, value = item.partition("=")
+        if key not in CSV_OPTIONS or not eq or not value:
+            raise DataError(f"csv: unknown option {item!r} in {spec!r}; options are "
+                            + ", ".join(f"?{k}=…" for k in CSV_OPTIONS))
+        opts[key] = value
+    if opts.get("scale", "standard") not in SCALES:
+        raise DataError(f"csv: scale={opts['scale']!r} in {spec!r}; use scale=standard or "
+                        "scale=rankgauss")
+    if "sequence" in opts and ("window" in opts or "id" in opts):
+        raise DataError(f"csv: ?sequence=COL cannot be combined with ?window or ?id (the "
+                        f"sequence column is the id) in {spec!r}")
+    if "stride" in opts and "window" not in opts:
+        raise DataError(f"csv: ?stride needs ?window (sliding windows) in {spec!r}")
+    return opts
+
+
+def load_csv(path: Path, label: str | None = None, *, ids: str | None = None,
+             scale: str = "standard",
+             split: tuple[np.ndarray, np.ndarray] | None = None) -> dict:
     """Read and encode a CSV table; returns the pieces of a vector :class:`Dataset`.
 
     Keys: ``x_train``, ``x_test`` (float32), ``y_train``, ``y_test`` (int64 or None),
-    ``classes``, ``feature_names``, ``notes``.
+    ``classes``, ``feature_names``, ``notes``, ``ids_train``, ``ids_test`` (str or None).
+    ``ids`` names a row-id column (not a feature); ``scale`` is ``standard`` or
+    ``rankgauss`` for numeric columns; ``split`` overrides the seeded 80/20 split with
+    explicit ``(train rows, test rows)`` (e.g. chronological for time series).
     """
     header, rows, lines = read_table(path)
-    if label is not None and label not in header:
-        raise DataError(f"{path}: no label column {label!r}; the columns are "
-                        f"{', '.join(header)}")
+    for what, col in (("label", label), ("id", ids)):
+        if col is not None and col not in header:
+            raise DataError(f"{path}: no {what} column {col!r}; the columns are "
+                            f"{', '.join(header)}")
+    if label is not None and label == ids:
+        raise DataError(f"{path}: column {label!r} cannot be both the label and the row id")
     columns = {h: [r[j] for r in rows] for j, h in enumerate(header)}
     n = len(rows)
-    train_idx, test_idx = split_indices(n)
+    train_idx, test_idx = split_indices(n) if split is None else split
     notes: list[str] = []
+    ids_train = ids_test = None
+    if ids is not None:
+        raw_ids = np.array([v.strip() for v in columns.pop(ids)])
+        ids_train, ids_test = raw_ids[train_idx], raw_ids[test_idx]
 
     y_train = y_test = None
     classes = None
@@ -161,6 +204,14 @@ def load_csv(path: Path, label: str | None = None) -> dict:
                 tr = np.where(np.isnan(tr), med, tr)
                 te = np.where(np.isnan(te), med, te)
                 imputed.append((name, n_nan))
+            if scale == "rankgauss":
+                from aekit.data.rankgauss import RankGauss
+
+                rg = RankGauss().fit(tr[:, None])
+                blocks_train.append(rg.transform(tr[:, None]))
+                blocks_test.append(rg.transform(te[:, None]))
+                names.append(name)
+                continue
             mean, std = float(tr.mean()), float(tr.std())
             if std == 0.0:
                 notes.append(f"column {name!r} is constant in the train split; centred only")
@@ -207,5 +258,5 @@ def load_csv(path: Path, label: str | None = None) -> dict:
         "x_train": np.hstack(blocks_train).astype(np.float32),
         "x_test": np.hstack(blocks_test).astype(np.float32).reshape(len(test_idx), len(names)),
         "y_train": y_train, "y_test": y_test, "classes": classes,
-        "feature_names": names, "notes": notes,
+        "feature_names": names, "notes": notes, "ids_train": ids_train, "ids_test": ids_test,
     }

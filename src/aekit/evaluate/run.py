@@ -35,10 +35,6 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
                  progress: bool = True) -> dict[str, Any]:
     """Evaluate ``run`` on the test split of its data (or of ``data``); write metrics.json."""
     from aekit.data.splits import make_splits
-    from aekit.evaluate.baselines import classical_denoisers, pca_reconstruct
-    from aekit.evaluate.metrics import sample_metrics
-    from aekit.tasks.infer import corrupted_inputs, predict
-    from aekit.tasks.pairs import build_task
 
     say = _say if progress else (lambda m: None)
     t0 = time.perf_counter()
@@ -55,23 +51,52 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
                       f"(fingerprint {fp} vs {loaded.meta.get('data_fingerprint')})",
                       stacklevel=2)
     x_test = splits.x_test if limit is None else splits.x_test[:limit]
+    y_test = None if splits.y_test is None else splits.y_test[: x_test.shape[0]]
+    result: dict[str, Any] = {"split": "test", "n": int(x_test.shape[0]),
+                              "data": data_cfg.source, "task": cfg.task.name,
+                              "code_size": model.code_size}
+    if model.input_kind == "sequence":  # input/future parts, copy baselines, window scores
+        from aekit.evaluate.sequence import evaluate_sequence_run
+
+        result.update(evaluate_sequence_run(loaded, splits, x_test, say))
+    elif "embed" in model.capabilities:
+        result.update(_reconstruction(model, cfg, splits, x_test, y_test, say))
+    if "generate" in model.capabilities and x_test.ndim == 4:
+        if splits.dataset.y_train is None:
+            say("no labels: skipping the sample-quality metric (needs a feature classifier)")
+        else:
+            from aekit.evaluate.fid import classifier_for, draw_samples, sample_quality
+
+            clf = classifier_for(splits.dataset, say=say)
+            say(f"sample quality: {x_test.shape[0]} samples vs the test split")
+            samples = draw_samples(model, x_test.shape[0], seed=cfg.task.eval_seed)
+            result["generation"] = sample_quality(samples, x_test, clf)
+    result["seconds"] = round(time.perf_counter() - t0, 2)
+    write_json(loaded.path / METRICS, result)
+    return result
+
+
+def _reconstruction(model: Any, cfg: Any, splits: Any, x_test: np.ndarray,
+                    y_test: np.ndarray | None, say: Any) -> dict[str, Any]:
+    """Model vs PCA (and classical denoisers) on the same test inputs."""
+    from aekit.evaluate.baselines import classical_denoisers, pca_reconstruct
+    from aekit.evaluate.metrics import sample_metrics
+    from aekit.tasks.infer import corrupted_inputs, predict
+    from aekit.tasks.pairs import build_task
+
     task = build_task(cfg.task)
     seed = cfg.task.eval_seed
     inputs = corrupted_inputs(task, x_test, seed)
-    say(f"{loaded.path}: model on {x_test.shape[0]} test samples")
-    pred, _ = predict(model, inputs)
-    code_size = model.code_size
-    result: dict[str, Any] = {
-        "split": "test", "n": int(x_test.shape[0]), "data": data_cfg.source,
-        "task": cfg.task.name, "code_size": code_size,
-        "metrics": sample_metrics(pred, x_test),
-    }
+    say(f"model on {x_test.shape[0]} test samples")
+    pred, _ = predict(model, inputs, y=y_test)
+    out: dict[str, Any] = {"metrics": sample_metrics(pred, x_test)}
     if task.corrupts:
-        result["noise"] = cfg.task.noise
-        result["input"] = sample_metrics(inputs, x_test)
-    say(f"PCA baseline with {code_size} components (fitted on the training split)")
+        out["noise"] = cfg.task.noise
+        out["input"] = sample_metrics(inputs, x_test)
+    code_size = model.code_size
     # PCA cannot keep more components than there are samples or dimensions
     n_comp = min(code_size, splits.x_train.shape[0], int(np.prod(splits.input_shape)))
+    say(f"PCA baseline with {n_comp} components (fitted on the training split)")
     baselines: dict[str, Any] = {
         "pca": {**sample_metrics(pca_reconstruct(splits.x_train, inputs, n_comp), x_test),
                 "components": n_comp}}
@@ -79,17 +104,14 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
         x_val = splits.x_val[:N_TUNE] if splits.x_val.shape[0] else splits.x_train[:N_TUNE]
         noisy_val = corrupted_inputs(task, x_val, seed + 1)
         baselines.update(classical_denoisers(np.clip(noisy_val, 0, 1), x_val,
-                                             np.clip(inputs, 0, 1), x_test,
-                                             progress=say if progress else None))
-    result["baselines"] = baselines
-    key = "psnr" if "psnr" in result["metrics"] else "mse"
+                                             np.clip(inputs, 0, 1), x_test, progress=say))
+    out["baselines"] = baselines
+    key = "psnr" if "psnr" in out["metrics"] else "mse"
     pick = max if key == "psnr" else min
     best = pick(baselines, key=lambda k: baselines[k][key])
-    result["best_baseline"] = best
+    out["best_baseline"] = best
     if key == "psnr":
-        result["gain_db"] = result["metrics"]["psnr"] - baselines[best]["psnr"]
+        out["gain_db"] = out["metrics"]["psnr"] - baselines[best]["psnr"]
     else:
-        result["mse_ratio"] = result["metrics"]["mse"] / max(baselines[best]["mse"], 1e-12)
-    result["seconds"] = round(time.perf_counter() - t0, 2)
-    write_json(loaded.path / METRICS, result)
-    return result
+        out["mse_ratio"] = out["metrics"]["mse"] / max(baselines[best]["mse"], 1e-12)
+    return out

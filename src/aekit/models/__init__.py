@@ -8,16 +8,28 @@ preset in ``preset``, so ``config.json`` alone rebuilds the model.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 from typing import Any
 
 from aekit.config import ModelConfig
-from aekit.models import conv, dense  # noqa: F401  (registration side effects)
+from aekit.models import aae, conv, dcgan, dense, lstm, stem, tabular, vae  # noqa: F401
 from aekit.models.base import Autoencoder
 from aekit.registry import MODELS
 
 # name -> (family, defaults, description)
 PRESETS: dict[str, tuple[str, dict[str, Any], str]] = {
+    "vae": ("vae", {"variant": "dense", "hidden": [512, 256], "latent_dim": 16, "loss": "bce"},
+            "variational AE, MLP 512→256→16 (μ, log σ²), Bernoulli likelihood"),
+    "vae-conv": ("vae", {"variant": "conv", "filters": [32, 64], "latent_dim": 16,
+                         "loss": "bce"}, "variational AE with strided-conv encoder"),
+    "aae": ("aae", {"variant": "dense", "hidden": [512, 256], "latent_dim": 8},
+            "adversarial AE (Makhzani 2015), gaussian prior, code discriminator"),
+    "aae-style": ("aae", {"variant": "dense", "hidden": [512, 256], "latent_dim": 8,
+                          "supervised": True},
+                  "supervised AAE: label fed to the decoder, the code learns style"),
+    "dcgan": ("dcgan", {"filters": [64, 128], "latent_dim": 100},
+              "DCGAN (Radford 2016): the GAN reference for sample quality"),
     "dense": ("dense", {"hidden": [256, 128], "latent_dim": 64},
               "MLP 784→256→128→64, decoder 64→128→256→784 (Linear–BN–ReLU)"),
     "shallow": ("dense", {"hidden": [], "latent_dim": 32, "sparsity": "l1",
@@ -36,7 +48,44 @@ PRESETS: dict[str, tuple[str, dict[str, Any], str]] = {
                    "conv → dense code (10; use 2 for a 2-D map) → dense → upsample"),
     "conv-tiny": ("conv", {"variant": "gap", "filters": [16, 32], "latent_dim": 4},
                   "tiny global-average-pooling bottleneck of 4 features"),
+    "stem": ("stem", {"filters": [32, 64], "sparsity": "l1", "sparsity_weight": 1e-3,
+                      "code_activation": "relu"},
+             "classifier stem (Conv–BN–ReLU–MaxPool ×2) + upsample/transposed-conv decoder, "
+             "L1-sparse code (pretext pretraining)"),
+    # sequences: composite LSTM autoencoder (Srivastava et al. 2015)
+    "lstm": ("lstm", {"hidden": [256], "loss": "bce", "frame_coder": "flat"},
+             "composite LSTM AE (Srivastava 2015): encoder LSTM 256, reverse-order "
+             "reconstruction + future decoders (future = half the frames), flat frames"),
+    "lstm-cond": ("lstm", {"hidden": [256], "loss": "bce", "conditional": True},
+                  "composite LSTM AE with conditional decoders (fed their previous output)"),
+    "lstm-conv": ("lstm", {"hidden": [256], "loss": "bce", "frame_coder": "conv",
+                           "filters": [16, 32]},
+                  "composite LSTM AE, frames through a small conv encoder / deconv decoder"),
+    "lstm-series": ("lstm", {"hidden": [64], "output_activation": "linear", "loss": "mse"},
+                    "composite LSTM AE for csv:…?window=W time series: reconstructs the "
+                    "first half of a window, forecasts the second"),
+    # tables: Jahrer's Porto Seguro denoising autoencoder
+    "tabular": ("tabular", {"hidden": [512, 512, 512], "batch_norm": False,
+                            "output_activation": "linear"},
+                "tabular DAE d→512→512→512→d, ReLU, linear out; codes = all hidden layers "
+                "(deep stack); train with --noise swap:0.15"),
+    "tabular-dae": ("tabular", {"hidden": [1500, 1500, 1500], "batch_norm": False,
+                                "output_activation": "linear"},
+                    "Jahrer's Porto Seguro DAE: 1500×3 ReLU, deep-stack features (4500)"),
 }
+
+
+def preset_config(name: str) -> ModelConfig:
+    """A fresh model config for ``name``: a preset's family and defaults, or a bare family."""
+    if name in PRESETS:
+        family, defaults, _ = PRESETS[name]
+        return ModelConfig(name=family, preset=name, **copy.deepcopy(defaults))
+    if name not in MODELS:
+        from aekit.errors import ConfigError
+
+        known = ", ".join(sorted(set(PRESETS) | set(MODELS.names())))
+        raise ConfigError(f"unknown model {name!r}; choose one of: {known}")
+    return ModelConfig(name=name)
 
 
 def resolve_preset(cfg: ModelConfig) -> ModelConfig:

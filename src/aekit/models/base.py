@@ -16,6 +16,8 @@ model through :class:`~aekit.config.ModelConfig`, not subclasses.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 import torch
@@ -33,8 +35,14 @@ class Autoencoder(nn.Module):
 
     family: ClassVar[str] = "base"
     input_kind: ClassVar[str] = "vector"  # "vector" | "image" | "sequence"
+    # What the engine and the verbs may ask of a model (checked, never model names):
+    #   embed       encode(x) gives a deterministic code
+    #   generate    sample(n, generator) draws from the model's prior
+    #   condition   forward/decode need class labels ``y`` (e.g. supervised AAE)
+    #   adversarial several optimizers: parameter_groups() + adversarial_step()
     capabilities: ClassVar[frozenset[str]] = frozenset({"embed"})
     exact_jacobian: ClassVar[bool] = False  # exact contractive norm (dense) or estimator
+    select_best: ClassVar[bool] = True  # keep best-validation weights (GANs keep the last)
 
     encoder: nn.Module
     decoder: nn.Module
@@ -78,6 +86,14 @@ class Autoencoder(nn.Module):
         terms["loss"] = total
         return terms
 
+    # -- engine hooks (no-ops unless a family needs them) ---------------------------
+    def on_train_epoch_start(self, epoch: int, max_epochs: int) -> None:
+        """Called by the engine before each training epoch (e.g. KL warm-up)."""
+
+    def step_terms(self, x: Tensor, target: Tensor, **cond: Any) -> dict[str, Tensor]:
+        """Loss terms of one batch without updating anything (validation)."""
+        return self.loss(self(x, **cond), target)
+
     # -- helpers --------------------------------------------------------------------
     @property
     def code_size(self) -> int:
@@ -114,3 +130,26 @@ def init_weights(module: nn.Module) -> None:
             nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
+
+
+@contextmanager
+def frozen(module: nn.Module) -> Iterator[None]:
+    """Temporarily stop gradients to ``module``'s parameters; always restores them.
+
+    Gradients still flow *through* the module to its inputs (e.g. the generator or
+    encoder learning to fool a discriminator).
+    """
+    saved = [(p, p.requires_grad) for p in module.parameters()]
+    for p, _ in saved:
+        p.requires_grad_(False)
+    try:
+        yield
+    finally:
+        for p, flag in saved:
+            p.requires_grad_(flag)
+
+
+def bce_with_logits(logits: Tensor, real: bool) -> Tensor:
+    """Binary cross-entropy of discriminator logits against all-real or all-fake labels."""
+    target = torch.ones_like(logits) if real else torch.zeros_like(logits)
+    return nn.functional.binary_cross_entropy_with_logits(logits.float(), target.float())

@@ -24,10 +24,33 @@ from torch import nn
 from aekit.config import ModelConfig
 from aekit.errors import ConfigError
 from aekit.models.base import Autoencoder, code_activation, init_weights
-from aekit.nn.blocks import activation, conv_block, deconv_block, upsample_block
+from aekit.nn.blocks import (
+    activation,
+    conv_block,
+    conv_stack,
+    deconv_out,
+    deconv_stack,
+    upsample_block,
+)
 from aekit.registry import register_model
 
 VARIANTS = ("strided", "pool", "dense-code", "gap")
+
+
+def feature_grid(input_shape: tuple[int, ...], stages: int) -> tuple[int, int]:
+    """(h, w) after ``stages`` halvings, or a ConfigError naming sizes that work."""
+    if len(input_shape) != 3:
+        raise ConfigError(f"conv models need images (channels, height, width); got samples "
+                          f"of shape {tuple(input_shape)} — use a dense model for vectors")
+    _, h, w = input_shape
+    f = 2**stages
+    if h % f or w % f:
+        raise ConfigError(
+            f"a conv model with {stages} downsampling stages needs height and width divisible "
+            f"by {f} (e.g. {f * math.ceil(h / f)}×{f * math.ceil(w / f)} or "
+            f"{f * (h // f) or f}×{f * (w // f) or f}); got {h}×{w} — resize the data "
+            f"(data.image_size) or change the number of stages (model.filters)")
+    return h // f, w // f
 
 
 @register_model("conv")
@@ -39,25 +62,14 @@ class ConvAutoencoder(Autoencoder):
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
-        if len(self.input_shape) != 3:
-            raise ConfigError(f"conv models need images (channels, height, width); got samples "
-                              f"of shape {self.input_shape} — use a dense model for vectors")
-        c, h, w = self.input_shape
+        c = self.input_shape[0]
         variant = cfg.variant or "strided"
         if variant not in VARIANTS:
             raise ConfigError(f"unknown conv variant {variant!r}; choose one of: "
                               + ", ".join(VARIANTS))
         filters = list(cfg.filters or [32, 64])
         k, bn = cfg.kernel_size, cfg.batch_norm
-        n = len(filters)
-        f = 2**n
-        if h % f or w % f:
-            raise ConfigError(
-                f"a conv model with {n} downsampling stages needs height and width divisible "
-                f"by {f} (e.g. {f * math.ceil(h / f)}×{f * math.ceil(w / f)} or "
-                f"{f * (h // f) or f}×{f * (w // f) or f}); got {h}×{w} — resize the data "
-                f"(data.image_size) or change the number of stages (model.filters)")
-        hc, wc = h // f, w // f  # spatial size of the last feature map
+        hc, wc = feature_grid(self.input_shape, len(filters))  # last feature map size
         latent = cfg.latent_dim
         code_act = activation(code_activation(cfg))
         out_act = activation(cfg.output_activation)
@@ -81,7 +93,7 @@ class ConvAutoencoder(Autoencoder):
             dec += [*conv_block(back[-2], back[-2], k, 1, bn), nn.Upsample(scale_factor=2),
                     nn.Conv2d(back[-2], c, k, padding=k // 2), out_act]
         else:
-            enc = [conv_block(a, b, k, 2, bn) for a, b in zip(chans[:-1], chans[1:], strict=True)]
+            enc = conv_stack(chans, k, bn)
             feat = filters[-1] * hc * wc  # numbers in the last feature map
             if variant == "gap":
                 if latent is None:
@@ -104,10 +116,8 @@ class ConvAutoencoder(Autoencoder):
                     dec.append(upsample_block(a, b, k, bn))  # ×2 each stage
                 dec += [nn.Conv2d(back[-1], c, k, padding=k // 2), out_act]
             else:
-                for a, b in zip(back[:-1], back[1:], strict=True):
-                    dec.append(deconv_block(a, b, k, bn))
-                dec += [nn.ConvTranspose2d(filters[0], c, k, stride=2, padding=k // 2,
-                                           output_padding=1), out_act]  # (b, c, h, w)
+                dec += [*deconv_stack(back, k, bn), deconv_out(filters[0], c, k),
+                        out_act]  # (b, c, h, w)
         self.variant = variant
         self.encoder = nn.Sequential(*enc)
         self.decoder = nn.Sequential(*dec)

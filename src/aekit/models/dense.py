@@ -14,7 +14,7 @@ from torch import nn
 
 from aekit.config import ModelConfig
 from aekit.models.base import Autoencoder, code_activation, init_weights
-from aekit.nn.blocks import activation, dense_block
+from aekit.nn.blocks import activation, dense_stack
 from aekit.registry import register_model
 
 
@@ -33,19 +33,13 @@ class DenseAutoencoder(Autoencoder):
         latent = cfg.latent_dim
         assert latent is not None  # presets resolve it
         widths = [d_in, *hidden]
-        enc: list[nn.Module] = [nn.Flatten()]  # (b, d_in)
-        for a, b in zip(widths[:-1], widths[1:], strict=True):
-            enc.append(dense_block(a, b, cfg.batch_norm))
-        enc += [nn.Linear(widths[-1], latent), activation(code_activation(cfg))]  # (b, latent)
-        self.encoder = nn.Sequential(*enc)
-
+        self.encoder = nn.Sequential(
+            nn.Flatten(), *dense_stack(widths, cfg.batch_norm),  # (b, hidden[-1])
+            nn.Linear(widths[-1], latent), activation(code_activation(cfg)))  # (b, latent)
         back = [latent, *reversed(hidden)]  # mirror: latent → … → hidden[0]
-        dec: list[nn.Module] = []
-        for a, b in zip(back[:-1], back[1:], strict=True):
-            dec.append(dense_block(a, b, cfg.batch_norm))
-        dec += [nn.Linear(back[-1], d_in), activation(cfg.output_activation),
-                nn.Unflatten(1, self.input_shape)]  # (b, *shape)
-        self.decoder = nn.Sequential(*dec)
+        self.decoder = nn.Sequential(
+            *dense_stack(back, cfg.batch_norm), nn.Linear(back[-1], d_in),
+            activation(cfg.output_activation), nn.Unflatten(1, self.input_shape))  # (b, *shape)
         init_weights(self)
 
     def widths(self) -> tuple[list[int], list[int]]:

@@ -52,3 +52,24 @@ def upsample_block(c_in: int, c_out: int, k: int, batch_norm: bool) -> nn.Sequen
     """Nearest ×2 upsample → conv → (BN) → ReLU: (b, c_in, h, w) → (b, c_out, 2h, 2w)."""
     return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"),
                          *conv_block(c_in, c_out, k, 1, batch_norm))
+
+
+def dense_stack(widths: list[int], batch_norm: bool) -> list[nn.Module]:
+    """Dense blocks between consecutive widths: (b, widths[0]) → (b, widths[-1])."""
+    return [dense_block(a, b, batch_norm) for a, b in zip(widths[:-1], widths[1:], strict=True)]
+
+
+def conv_stack(chans: list[int], k: int, batch_norm: bool) -> list[nn.Module]:
+    """Stride-2 conv blocks: (b, chans[0], h, w) → (b, chans[-1], h/2^n, w/2^n)."""
+    return [conv_block(a, b, k, 2, batch_norm) for a, b in zip(chans[:-1], chans[1:], strict=True)]
+
+
+def deconv_stack(chans: list[int], k: int, batch_norm: bool) -> list[nn.Module]:
+    """Transposed-conv ×2 blocks: (b, chans[0], h, w) → (b, chans[-1], h·2^n, w·2^n)."""
+    return [deconv_block(a, b, k, batch_norm)
+            for a, b in zip(chans[:-1], chans[1:], strict=True)]
+
+
+def deconv_out(c_in: int, c_out: int, k: int) -> nn.ConvTranspose2d:
+    """Last ×2 transposed conv to the image channels (no norm, no activation)."""
+    return nn.ConvTranspose2d(c_in, c_out, k, stride=2, padding=k // 2, output_padding=1)

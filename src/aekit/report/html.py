@@ -71,9 +71,14 @@ def write_report(run: str | Path) -> Path:
         _loss_section(history, history_note, fig_dir),
     ]
     sections += _data_sections(loaded, fig_dir)
+    if "generate" in loaded.model.capabilities and len(loaded.input_shape) == 3:
+        from aekit.report.generative import generative_sections
+
+        sections += generative_sections(loaded, metrics, fig_dir)
 
     name = path.resolve().name
-    subtitle = (f"{_preset_name(cfg)} autoencoder · {cfg.task.name} · data "
+    kind = "model" if "embed" not in loaded.model.capabilities else "autoencoder"
+    subtitle = (f"{_preset_name(cfg)} {kind} · {cfg.task.name} · data "
                 f"{cfg.data.source} · aekit {loaded.meta.get('aekit_version', '?')}")
     if loaded.meta.get("created"):
         subtitle += f" · trained {loaded.meta['created']}"
@@ -195,6 +200,11 @@ def _metrics_section(metrics: dict[str, Any] | None, note: str | None, path: Pat
             msg = f"{_e(note)}<br>{msg}"
         sec.body.append(f"<p class=note>{msg}</p>")
         return sec
+    if "metrics" not in metrics:
+        sec.title = "Test metrics"
+        sec.body.append("<p class=note>This model has no encoder, so there is nothing to "
+                        "reconstruct; see the sample quality below.</p>")
+        return sec
     own = metrics["metrics"]
     image = "psnr" in own
     cols = [("mse", "MSE", "{:.4g}"), ("psnr", "PSNR (dB)", "{:.2f}"), ("ssim", "SSIM", "{:.4f}")]
@@ -300,6 +310,8 @@ def _data_sections(loaded: LoadedRun, fig_dir: Path) -> list[_Section]:
     from aekit.data.splits import make_splits
 
     cfg = loaded.config
+    if "embed" not in loaded.model.capabilities:
+        return []  # a GAN neither reconstructs nor encodes
     image = len(loaded.input_shape) == 3
     recon = _Section("reconstructions", "Reconstructions" if cfg.task.name != "denoise"
                      else "Denoising examples")
@@ -333,7 +345,8 @@ def _data_sections(loaded: LoadedRun, fig_dir: Path) -> list[_Section]:
         recon.body += _feature_table(loaded, x_test, names)
     codes, map_body = _latent_map_body(loaded, x_test, y_test, classes, fig_dir)
     latent.body += map_body
-    if codes is not None and codes.shape[1] == 2 and image:
+    if codes is not None and codes.shape[1] == 2 and image \
+            and "condition" not in loaded.model.capabilities:
         out.append(_latent_plane_section(loaded, codes, fig_dir))
     return out
 
@@ -351,7 +364,8 @@ def _reconstruction_body(loaded: LoadedRun, x_test: np.ndarray, y_test: np.ndarr
     upto = min(x_test.shape[0], -(-(int(idx.max()) + 1) // EVAL_BATCH) * EVAL_BATCH)
     inputs = corrupted_inputs(task, x_test[:upto], cfg.task.eval_seed, batch_size=EVAL_BATCH)
     inputs = np.asarray(inputs[idx], dtype=np.float32)
-    x_hat, _ = predict(loaded.model, inputs)
+    x_hat, _ = predict(loaded.model, inputs,
+                       y=None if y_test is None else np.asarray(y_test)[idx])
     clean = x_test[idx]
     titles = None
     if y_test is not None:

@@ -16,7 +16,8 @@ import numpy as np
 from aekit.errors import ConfigError, DataError
 
 
-def _read_all(paths: list[str], shape: tuple[int, ...], resize: bool) -> list[np.ndarray]:
+def read_images(paths: list[str], shape: tuple[int, ...], resize: bool) -> list[np.ndarray]:
+    """Read every file as a (c, h, w) image the model takes, or raise before any output."""
     from aekit.data.images import read_image
 
     c, h, w = shape
@@ -64,7 +65,7 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
         if Path(p).resolve().parent == out_dir.resolve():
             raise ConfigError(f"--out {out_dir} is the folder of the input {p}; choose another "
                               f"folder so inputs are not overwritten")
-    x = np.stack(_read_all(images, shape, resize))  # (n, c, h, w)
+    x = np.stack(read_images(images, shape, resize))  # (n, c, h, w)
     noisy = None
     if noise is not None:
         task_cfg = dataclasses.replace(loaded.config.task, name="denoise", noise=noise)

@@ -2,7 +2,11 @@
 
 ``encode`` writes one row per sample: ``.npy`` holds the (n, d) float32 codes and, when
 labels are known, ``<stem>.labels.npy`` beside it; ``.csv`` holds ``index,label,z0…`` in
-one table. ``decode`` turns an (n, d) ``.npy`` of codes into image files.
+one table. When the data carry row ids (``csv:PATH?id=COL``, time-series windows) they
+are written next to the codes: an ``id`` column after ``index`` in ``.csv``, and
+``<stem>.ids.npy`` beside a ``.npy``. ``--split train`` writes the whole training split
+(the training and validation parts) in file order.
+``decode`` turns an (n, d) ``.npy`` of codes into image files.
 """
 
 from __future__ import annotations
@@ -34,29 +38,45 @@ def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split:
     if splits.input_shape != loaded.input_shape:
         raise DataError(f"{data_cfg.source} has samples of shape {splits.input_shape}; the "
                         f"model takes {loaded.input_shape}")
-    # the whole training split (train + val), in file order, when split == "train"
-    if split == "train":
-        x = np.concatenate([splits.x_train, splits.x_val])
-        y = (np.concatenate([splits.y_train, splits.y_val])
-             if splits.y_train is not None else None)
+    if split == "train":  # the whole training split (train + val), in file order
+        x, y, ids = _train_rows_in_file_order(splits)
     else:
         x, y = splits.x_test, splits.y_test
+        ids = getattr(splits.dataset, "ids_test", None)
     if limit is not None:
         x, y = x[:limit], (y[:limit] if y is not None else None)
+        ids = ids[:limit] if ids is not None else None
     z = encode(loaded.model, x).astype(np.float32)  # (n, d)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     if out_path.suffix == ".npy":
         _save_npy(out_path, z)
         if y is not None:
             _save_npy(out_path.with_name(out_path.stem + ".labels.npy"), y.astype(np.int64))
+        if ids is not None:
+            _save_npy(out_path.with_name(out_path.stem + ".ids.npy"), np.asarray(ids, str))
     else:
         buf = io.StringIO()
         w = csv.writer(buf)
-        w.writerow(["index", "label", *[f"z{i}" for i in range(z.shape[1])]])
+        id_col = [] if ids is None else ["id"]
+        w.writerow(["index", *id_col, "label", *[f"z{i}" for i in range(z.shape[1])]])
         for i, row in enumerate(z):
-            w.writerow([i, "" if y is None else int(y[i]), *[f"{v:.6g}" for v in row]])
+            w.writerow([i, *([] if ids is None else [ids[i]]),
+                        "" if y is None else int(y[i]), *[f"{v:.6g}" for v in row]])
         atomic_write_text(out_path, buf.getvalue())
     return out_path, int(z.shape[0])
+
+
+def _train_rows_in_file_order(splits: object
+                              ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Training + validation samples back in file order, with their row ids if any."""
+    rows = np.concatenate([splits.train_rows, splits.val_rows])
+    order = np.argsort(rows, kind="stable")
+    x = np.concatenate([splits.x_train, splits.x_val])[order]
+    y = None
+    if splits.y_train is not None:
+        y = np.concatenate([splits.y_train, splits.y_val])[order]
+    ids = getattr(splits.dataset, "ids_train", None)
+    return x, y, (None if ids is None else np.asarray(ids)[rows[order]])
 
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:

@@ -9,15 +9,24 @@ from aekit.tasks.pairs import Task
 
 
 @torch.no_grad()
-def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Run ``model`` (eval mode) over ``x`` (n, …) → (x_hat (n, …), codes (n, d))."""
+def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512,
+            y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``model`` (eval mode) over ``x`` (n, …) → (x_hat (n, …), codes (n, d)).
+
+    Models with the ``condition`` capability also get the labels ``y``.
+    """
+    from aekit.errors import ConfigError
+
     model.eval()
     dev = next(model.parameters()).device
+    needs_y = "condition" in getattr(model, "capabilities", ())
+    if needs_y and y is None:
+        raise ConfigError("this model is conditioned on class labels; the data has none")
     outs, codes = [], []
     for lo in range(0, x.shape[0], batch_size):
         xb = torch.from_numpy(np.ascontiguousarray(x[lo:lo + batch_size])).to(dev)
-        out = model(xb)
+        cond = {"y": torch.from_numpy(y[lo:lo + batch_size]).to(dev)} if needs_y else {}
+        out = model(xb, **cond)
         outs.append(out["x_hat"].float().cpu().numpy())
         codes.append(out["z"].float().flatten(1).cpu().numpy())
     return np.concatenate(outs), np.concatenate(codes)

@@ -19,7 +19,7 @@ from aekit.tasks.pairs import Task
 Tensor = torch.Tensor
 
 
-def _mix(*parts: int) -> int:
+def mix_seed(*parts: int) -> int:
     """Deterministic 63-bit seed from integers (splitmix-style)."""
     h = 0x9E3779B97F4A7C15
     for p in parts:
@@ -32,8 +32,9 @@ class BatchSet(Dataset):
     """Batches of an in-memory tensor ``x`` (n, …) as (input, target) pairs."""
 
     def __init__(self, x: Tensor, task: Task, batch_size: int, *, shuffle: bool, seed: int,
-                 drop_last: bool = False) -> None:
+                 drop_last: bool = False, y: Tensor | None = None) -> None:
         self.x = x
+        self.y = y  # labels, served as a third item for models that condition on them
         self.task = task
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -52,20 +53,22 @@ class BatchSet(Dataset):
         if not self.shuffle:
             return None
         if self._perm is None:
-            g = torch.Generator().manual_seed(_mix(self.seed, self.epoch, 1))
+            g = torch.Generator().manual_seed(mix_seed(self.seed, self.epoch, 1))
             self._perm = torch.randperm(self.x.shape[0], generator=g)
         return self._perm
 
     def __len__(self) -> int:
         return self.n_batches
 
-    def __getitem__(self, i: int) -> tuple[Tensor, Tensor]:
+    def __getitem__(self, i: int) -> tuple[Tensor, ...]:
         lo, hi = i * self.batch_size, (i + 1) * self.batch_size
         perm = self._order()
-        xb = self.x[lo:hi] if perm is None else self.x[perm[lo:hi]]  # (b, …)
+        idx = slice(lo, hi) if perm is None else perm[lo:hi]
+        xb = self.x[idx]  # (b, …)
         epoch = self.epoch if self.shuffle else 0  # evaluation: same noise every time
-        g = torch.Generator().manual_seed(_mix(self.seed, epoch, i, 2))
-        return self.task.pair(xb, g)
+        g = torch.Generator().manual_seed(mix_seed(self.seed, epoch, i, 2))
+        pair = self.task.pair(xb, g)
+        return pair if self.y is None else (*pair, self.y[idx])
 
 
 class EpochSampler(Sampler[int]):

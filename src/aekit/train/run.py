@@ -20,11 +20,12 @@ from typing import Any
 
 from aekit import __version__
 from aekit.config import RunConfig, save_json, validate
-from aekit.errors import AekitError, RunError
+from aekit.errors import AekitError, DataError, RunError
 from aekit.io import CONFIG, HISTORY, WEIGHTS, read_run_config, save_weights
 
 
-def _quiet_lightning() -> None:
+def quiet_lightning() -> None:
+    """Silence Lightning's start-up chatter and warnings that do not apply to aekit."""
     for name in ("lightning", "lightning.pytorch", "lightning.fabric", "lightning_utilities"):
         logging.getLogger(name).setLevel(logging.WARNING)
     for pattern in (".*does not have many workers.*", ".*LeafSpec.*", ".*litlogger.*",
@@ -96,18 +97,24 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     from aekit.train.history import HistoryWriter
     from aekit.train.system import AutoencoderSystem
 
-    _quiet_lightning()
+    quiet_lightning()
     t = cfg.train
     pl.seed_everything(t.seed, verbose=False)
     splits = make_splits(cfg.data, t.seed)
     task = build_task(cfg.task)
     model = build_model(cfg.model, splits.input_shape)
     x_train = torch.from_numpy(splits.x_train)
+    labels = "condition" in model.capabilities
+    if labels and splits.y_train is None:
+        raise DataError(f"{cfg.data.source} has no labels, but this model is conditioned on "
+                        f"them (model.supervised); use labelled data or an unsupervised model")
     train = BatchSet(x_train, task, t.batch_size, shuffle=True, seed=t.seed,
-                     drop_last=x_train.shape[0] > t.batch_size)
+                     drop_last=x_train.shape[0] > t.batch_size,
+                     y=torch.from_numpy(splits.y_train) if labels else None)
     has_val = splits.x_val.shape[0] > 0
     val = BatchSet(torch.from_numpy(splits.x_val), task, max(t.batch_size, 256),
-                   shuffle=False, seed=cfg.task.eval_seed)
+                   shuffle=False, seed=cfg.task.eval_seed,
+                   y=torch.from_numpy(splits.y_val) if labels else None)
     # Without a terminal (logs, CI) one line per epoch replaces the progress bar.
     echo = None if quiet or sys.stderr.isatty() else (
         lambda line: print(line, file=sys.stderr, flush=True))
@@ -131,12 +138,23 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     if trainer.interrupted:
         raise KeyboardInterrupt
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-    if best and Path(best).is_file():
+    if model.select_best and best and Path(best).is_file():
         # our own checkpoint, written moments ago; it holds Lightning loop state too
         state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
         system.load_state_dict(state)
     model.eval()
     return model, splits, trainer
+
+
+def _is_worker_rank() -> bool:
+    """True in DDP worker processes (global rank ≠ 0), which must not write the run dir.
+
+    Lightning re-launches the same command for the other local ranks (and multi-node
+    launchers start it on every node); the rank comes from the environment they set.
+    """
+    from lightning.fabric.utilities.rank_zero import rank_zero_only
+
+    return getattr(rank_zero_only, "rank", 0) != 0
 
 
 def _prepare_new_dir(out: Path) -> None:
@@ -160,9 +178,17 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
 
     validate(cfg)
     run_dir = Path(out)
+    if _is_worker_rank():  # rank 0 created the run directory before launching us
+        _, saved, _ = read_run_config(run_dir)
+        _fit(saved, run_dir, quiet=True, ckpt_path=None, keep_epochs=None)
+        return run_dir
     # Fail on bad data/model before creating anything.
     ds = load_dataset_for(cfg.data)
     cfg.model = resolve_preset(cfg.model)
+    if cfg.model.supervised and cfg.model.num_classes is None:
+        if ds.y_train is None:
+            raise DataError(f"{cfg.data.source} has no labels, but model.supervised needs them")
+        cfg.model.num_classes = len(ds.classes) if ds.classes else int(ds.y_train.max()) + 1
     build_model(cfg.model, ds.input_shape)  # raises ConfigError for sizes the model can't take
     created = not run_dir.exists()
     _prepare_new_dir(run_dir)
@@ -184,6 +210,8 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
 
 
 def _finish(run_dir: Path, model: Any, *, quiet: bool, evaluate: bool) -> Path:
+    if _is_worker_rank():
+        return run_dir
     save_weights(model, run_dir / WEIGHTS)  # the run is complete from here on
     if evaluate:
         from aekit.evaluate.run import evaluate_run
@@ -199,7 +227,7 @@ def resume_run(run: str | Path, *, quiet: bool = False, evaluate: bool = True) -
     import torch
 
     run_dir, cfg, _ = read_run_config(run)
-    if (run_dir / WEIGHTS).is_file():
+    if (run_dir / WEIGHTS).is_file() and not _is_worker_rank():
         raise RunError(f"{run_dir} is already complete; nothing to resume")
     last = run_dir / "checkpoints" / "last.ckpt"
     if not last.is_file():

@@ -1,9 +1,16 @@
 """The Lightning "system": wraps a model (kept separate, per Lightning's style guide).
 
-The system owns optimisation (optimizer, schedule, logging); the model owns the
-architecture and its loss. Per-step losses are summed on-device and logged once per
-epoch, so the loop costs no host syncs per step (the throughput benchmark checks this
-against a plain PyTorch loop).
+The system owns optimisation (optimizers, schedules, logging); the model owns the
+architecture and its loss. Models are told apart by *capabilities*, never by name:
+
+* ordinary models: one optimizer over all parameters, automatic optimisation;
+* ``adversarial`` models (AAE, GAN): one optimizer per ``model.parameter_groups()``
+  entry and manual optimisation — the model's ``adversarial_step`` runs its updates
+  in order, each stepping only its own optimizer;
+* ``condition`` models receive the batch labels as ``y``.
+
+Per-step losses are summed on-device and logged once per epoch, so the loop costs no
+host syncs per step (the throughput benchmark checks this against a plain loop).
 """
 
 from __future__ import annotations
@@ -16,8 +23,9 @@ import lightning.pytorch as pl
 import torch
 
 from aekit.config import TrainConfig
-from aekit.errors import TrainingError
+from aekit.errors import ConfigError, TrainingError
 from aekit.models.base import Autoencoder
+from aekit.train.batches import mix_seed
 from aekit.train.history import HistoryWriter
 
 Tensor = torch.Tensor
@@ -25,19 +33,27 @@ Tensor = torch.Tensor
 NAN_CHECK_EVERY = 25  # steps between finiteness checks (each check is one host sync)
 
 
-def make_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:
+def make_optimizer(params: Any, cfg: TrainConfig, *, lr_scale: float = 1.0,
+                   betas: tuple[float, float] | None = None) -> torch.optim.Optimizer:
     """adam | rmsprop | adadelta | sgd (momentum, nesterov), with weight decay."""
-    wd = cfg.weight_decay
+    wd, lr = cfg.weight_decay, cfg.lr * lr_scale
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(params, lr=cfg.lr, weight_decay=wd)
+        return torch.optim.Adam(params, lr=lr, weight_decay=wd, betas=betas or (0.9, 0.999))
     if cfg.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=cfg.lr, weight_decay=wd, momentum=0.0)
+        return torch.optim.RMSprop(params, lr=lr, weight_decay=wd, momentum=0.0)
     if cfg.optimizer == "adadelta":
-        return torch.optim.Adadelta(params, lr=cfg.lr, weight_decay=wd)
+        return torch.optim.Adadelta(params, lr=lr, weight_decay=wd)
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum,
+        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum,
                                nesterov=cfg.nesterov and cfg.momentum > 0, weight_decay=wd)
     raise ValueError(cfg.optimizer)  # validated in config
+
+
+def _split_batch(batch: tuple[Tensor, ...]) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
+    """(input, target[, labels]) → input, target, conditioning kwargs."""
+    if len(batch) == 3:
+        return batch[0], batch[1], {"y": batch[2]}
+    return batch[0], batch[1], {}
 
 
 class AutoencoderSystem(pl.LightningModule):
@@ -49,6 +65,15 @@ class AutoencoderSystem(pl.LightningModule):
         self.model = model
         self.cfg = cfg
         self.history = history
+        self.adversarial = "adversarial" in model.capabilities
+        if self.adversarial:
+            self.automatic_optimization = False
+            if cfg.grad_clip is not None:
+                raise ConfigError("train.grad_clip is not supported for adversarial models "
+                                  "(each update has its own optimizer)")
+            if cfg.lr_schedule == "plateau":
+                raise ConfigError("lr_schedule=plateau needs one validation loss to follow; "
+                                  "use cosine or step for adversarial models")
         self._t_epoch = 0.0
         self._t_train = 0.0
         self._sums: dict[str, Tensor] = {}
@@ -68,15 +93,26 @@ class AutoencoderSystem(pl.LightningModule):
         if loader is not None and hasattr(loader, "dataset") and hasattr(loader.dataset,
                                                                           "set_epoch"):
             loader.dataset.set_epoch(self.current_epoch)
+        self.model.on_train_epoch_start(self.current_epoch, self.trainer.max_epochs or 1)
 
-    def training_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> Tensor:
-        x, target = batch
-        terms = self.model.loss(self.model(x), target)
+    def training_step(self, batch: tuple[Tensor, ...], batch_idx: int) -> Tensor | None:
+        x, target, cond = _split_batch(batch)
+        if self.adversarial:
+            # prior / latent draws are a pure function of (seed, epoch, batch): exact resume
+            gen = torch.Generator(device=x.device).manual_seed(
+                mix_seed(self.cfg.seed, self.current_epoch, batch_idx, 3))
+            opts = self.optimizers()
+            opts = opts if isinstance(opts, list) else [opts]
+            named = dict(zip(self.model.parameter_groups(), opts, strict=True))
+            terms = self.model.adversarial_step(x, target, named, self.manual_backward,
+                                                generator=gen, **cond)
+        else:
+            terms = self.model.loss(self.model(x, **cond), target)
         self._accumulate(self._sums, terms, x.shape[0])
         self._count += x.shape[0]
         if batch_idx % NAN_CHECK_EVERY == 0 and not torch.isfinite(terms["loss"]).item():
             self._diverged(batch_idx)
-        return terms["loss"]
+        return None if self.adversarial else terms["loss"]
 
     def _diverged(self, batch_idx: int) -> None:
         where = f"step {batch_idx}" if batch_idx >= 0 else "the end of the epoch"
@@ -91,9 +127,14 @@ class AutoencoderSystem(pl.LightningModule):
             self._diverged(-1)
         for k, v in means.items():
             self.log(f"train_{k}", v, on_epoch=True, sync_dist=True)
-        opt = self.optimizers()
-        lr = opt[0].param_groups[0]["lr"] if isinstance(opt, list) else opt.param_groups[0]["lr"]
-        self.log("lr", lr, on_epoch=True)
+        opts = self.optimizers()
+        opts = opts if isinstance(opts, list) else [opts]
+        lr = opts[0].param_groups[0]["lr"]
+        self.log("lr", lr, on_epoch=True, sync_dist=True)
+        if self.adversarial:  # manual optimisation: step epoch schedules ourselves
+            scheds = self.lr_schedulers()
+            for s in scheds if isinstance(scheds, list) else [scheds] if scheds else []:
+                s.step()
         if self.history is not None and self.trainer.is_global_zero:
             train_s = self._t_train or (time.perf_counter() - self._t_epoch)
             row: dict[str, float | int] = {"epoch": self.current_epoch + 1}
@@ -110,9 +151,9 @@ class AutoencoderSystem(pl.LightningModule):
         if self.trainer.training and self._t_epoch:
             self._t_train = time.perf_counter() - self._t_epoch
 
-    def validation_step(self, batch: tuple[Tensor, Tensor], batch_idx: int) -> None:
-        x, target = batch
-        terms = self.model.loss(self.model(x), target)
+    def validation_step(self, batch: tuple[Tensor, ...], batch_idx: int) -> None:
+        x, target, cond = _split_batch(batch)
+        terms = self.model.step_terms(x, target, **cond)
         self._accumulate(self._val_sums, terms, x.shape[0])
         self._val_count += x.shape[0]
 
@@ -136,18 +177,28 @@ class AutoencoderSystem(pl.LightningModule):
             return {}
         return {k: float(v) / count for k, v in sums.items()}
 
-    def configure_optimizers(self) -> Any:
-        opt = make_optimizer(self.model.parameters(), self.cfg)
+    def _schedule(self, opt: torch.optim.Optimizer) -> Any:
         sched = self.cfg.lr_schedule
-        if sched == "none":
-            return opt
         if sched == "cosine":
-            s: Any = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.cfg.epochs)
-        elif sched == "step":
-            s = torch.optim.lr_scheduler.StepLR(opt, step_size=self.cfg.lr_step,
-                                                gamma=self.cfg.lr_gamma)
-        else:  # plateau
-            s = torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=self.cfg.lr_gamma,
-                                                           patience=2)
+            return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=self.cfg.epochs)
+        if sched == "step":
+            return torch.optim.lr_scheduler.StepLR(opt, step_size=self.cfg.lr_step,
+                                                   gamma=self.cfg.lr_gamma)
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(opt, factor=self.cfg.lr_gamma,
+                                                          patience=2)
+
+    def configure_optimizers(self) -> Any:
+        if self.adversarial:
+            opts = [make_optimizer(g["params"], self.cfg, lr_scale=g.get("lr_scale", 1.0),
+                                   betas=g.get("betas"))
+                    for g in self.model.parameter_groups().values()]
+            if self.cfg.lr_schedule == "none":
+                return opts
+            return opts, [self._schedule(o) for o in opts]
+        opt = make_optimizer(self.model.parameters(), self.cfg)
+        if self.cfg.lr_schedule == "none":
+            return opt
+        s = self._schedule(opt)
+        if self.cfg.lr_schedule == "plateau":
             return {"optimizer": opt, "lr_scheduler": {"scheduler": s, "monitor": "val_loss"}}
         return {"optimizer": opt, "lr_scheduler": {"scheduler": s, "interval": "epoch"}}
