@@ -68,23 +68,32 @@ class Autoencoder(nn.Module):
 
     def loss(self, out: dict[str, Tensor], target: Tensor) -> dict[str, Tensor]:
         """Reconstruction loss plus configured regularisers, each term reported."""
-        cfg = self.cfg
-        rec = reconstruction_loss(out["x_hat"], target, cfg.loss)
+        rec = reconstruction_loss(out["x_hat"], target, self.cfg.loss)
         terms: dict[str, Tensor] = {"recon": rec}
         total = rec
-        if cfg.sparsity == "l1" and cfg.sparsity_weight > 0:
-            terms["sparsity"] = l1_activity(out["z"])
-            total = total + cfg.sparsity_weight * terms["sparsity"]
-        elif cfg.sparsity == "kl" and cfg.sparsity_weight > 0:
-            terms["sparsity"] = kl_sparsity(out["z"], cfg.sparsity_target)
-            total = total + cfg.sparsity_weight * terms["sparsity"]
-        if cfg.contractive_weight > 0 and self.training:
-            terms["contractive"] = jacobian_frobenius(
-                self.encoder, out["x"], exact=self.exact_jacobian,
-                projections=cfg.contractive_projections)
-            total = total + cfg.contractive_weight * terms["contractive"]
+        for name, (weight, value) in self.penalties(out).items():
+            terms[name] = value
+            total = total + weight * value
         terms["loss"] = total
         return terms
+
+    def penalties(self, out: dict[str, Tensor]) -> dict[str, tuple[float, Tensor]]:
+        """The configured regularisers of a forward pass: name → (weight, value).
+
+        L1 or KL sparsity of the code; the contractive penalty (training only — it
+        costs a backward pass per code unit for dense encoders).
+        """
+        cfg = self.cfg
+        found: dict[str, tuple[float, Tensor]] = {}
+        if cfg.sparsity == "l1" and cfg.sparsity_weight > 0:
+            found["sparsity"] = (cfg.sparsity_weight, l1_activity(out["z"]))
+        elif cfg.sparsity == "kl" and cfg.sparsity_weight > 0:
+            found["sparsity"] = (cfg.sparsity_weight, kl_sparsity(out["z"], cfg.sparsity_target))
+        if cfg.contractive_weight > 0 and self.training:
+            found["contractive"] = (cfg.contractive_weight, jacobian_frobenius(
+                self.encoder, out["x"], exact=self.exact_jacobian,
+                projections=cfg.contractive_projections))
+        return found
 
     # -- engine hooks (no-ops unless a family needs them) ---------------------------
     def on_train_epoch_start(self, epoch: int, max_epochs: int) -> None:

@@ -36,7 +36,7 @@ from torch import nn
 
 from aekit.config import ModelConfig
 from aekit.errors import ConfigError
-from aekit.losses import kl_sparsity, l1_activity, reconstruction_loss
+from aekit.losses import reconstruction_loss
 from aekit.models.base import Autoencoder, code_activation
 from aekit.nn.blocks import activation, conv_block, deconv_block
 from aekit.registry import register_model
@@ -178,12 +178,9 @@ class CompositeLSTMAutoencoder(Autoencoder):
         if f:
             terms["future"] = reconstruction_loss(x_hat[:, k:], target[:, k:], cfg.loss)
             total = total + terms["future"] * (f / (k + f))
-        if cfg.sparsity == "l1" and cfg.sparsity_weight > 0:
-            terms["sparsity"] = l1_activity(out["z"])
-            total = total + cfg.sparsity_weight * terms["sparsity"]
-        elif cfg.sparsity == "kl" and cfg.sparsity_weight > 0:
-            terms["sparsity"] = kl_sparsity(out["z"], cfg.sparsity_target)
-            total = total + cfg.sparsity_weight * terms["sparsity"]
+        for name, (weight, value) in self.penalties(out).items():
+            terms[name] = value
+            total = total + weight * value
         terms["loss"] = total
         return terms
 
