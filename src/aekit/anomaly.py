@@ -219,7 +219,7 @@ def score_run(run: str | Path, *, out: str | Path, data: str | None = None,
     was trained on some classes only (``data.train_classes``) and the scored data has
     labels, the AUROC of "label not in train_classes" is reported too.
     """
-    from aekit.data.splits import load_dataset_for, make_splits
+    from aekit.data.splits import dataset_for_run, make_splits
     from aekit.io import atomic_write_text, load_run
 
     if contamination is not None and quantile is not None:
@@ -237,12 +237,7 @@ def score_run(run: str | Path, *, out: str | Path, data: str | None = None,
         raise ConfigError(f"--limit must be ≥ 1; got {limit}")
     loaded = load_run(run)
     cfg = loaded.config
-    data_cfg = dataclasses.replace(cfg.data, source=data or cfg.data.source,
-                                   train_classes=None, limit=None)
-    ds = load_dataset_for(data_cfg)
-    if tuple(ds.input_shape) != loaded.input_shape:
-        raise DataError(f"{data_cfg.source} has samples of shape {tuple(ds.input_shape)}; the "
-                        f"model in {loaded.path} takes {loaded.input_shape}")
+    data_cfg, ds = dataset_for_run(loaded, data)
     x = np.asarray(ds.x_test if split == "test" else ds.x_train, dtype=np.float32)
     y = ds.y_test if split == "test" else ds.y_train
     if limit is not None:

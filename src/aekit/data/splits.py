@@ -10,7 +10,9 @@ validation split) for quick runs; the test split is never filtered or shortened 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -80,3 +82,31 @@ def make_splits(cfg: DataConfig, seed: int) -> Splits:
         x_val=x[va], y_val=y[va] if y is not None else None,
         x_test=np.asarray(ds.x_test, dtype=np.float32), y_test=ds.y_test, dataset=ds,
         train_rows=rows[tr], val_rows=rows[va])
+
+
+def _check_fits(source: str, shape: tuple[int, ...], loaded: Any) -> None:
+    if tuple(shape) != tuple(loaded.input_shape):
+        raise DataError(f"{source} has samples of shape {tuple(shape)} but the model in "
+                        f"{loaded.path} takes {tuple(loaded.input_shape)}")
+
+
+def splits_for_run(loaded: Any, data: str | None = None) -> tuple[DataConfig, Splits]:
+    """The run's train/val/test splits (of ``data`` instead, if given), checked to fit the model.
+
+    ``loaded`` is an :class:`aekit.io.LoadedRun`; the run's split settings (seed,
+    validation fraction, class filter, limit) are kept.
+    """
+    data_cfg = dataclasses.replace(loaded.config.data, source=data) if data \
+        else loaded.config.data
+    splits = make_splits(data_cfg, loaded.config.train.seed)
+    _check_fits(data_cfg.source, splits.input_shape, loaded)
+    return data_cfg, splits
+
+
+def dataset_for_run(loaded: Any, data: str | None = None) -> tuple[DataConfig, Any]:
+    """The run's whole dataset (or ``data``): no class filter, no limit; checked to fit."""
+    data_cfg = dataclasses.replace(loaded.config.data, source=data or loaded.config.data.source,
+                                   train_classes=None, limit=None)
+    ds = load_dataset_for(data_cfg)
+    _check_fits(data_cfg.source, ds.input_shape, loaded)
+    return data_cfg, ds

@@ -17,7 +17,6 @@ probes, never by the autoencoder). Results go to ``RUN/probe.json``.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -69,7 +68,7 @@ def probe_run(run: str | Path, *, data: str | None = None, limit: int | None = N
     ``limit`` / ``test_limit`` keep the first N samples of the training (train + val)
     and test splits — probes on all 60 000 raw pixels take a few minutes on 2 cores.
     """
-    from aekit.data.splits import load_dataset_for
+    from aekit.data.splits import dataset_for_run
     from aekit.io import load_run, write_json
     from aekit.tasks.infer import encode
 
@@ -80,17 +79,11 @@ def probe_run(run: str | Path, *, data: str | None = None, limit: int | None = N
         if v is not None and v < 2:
             raise ConfigError(f"{name} must be ≥ 2; got {v}")
     loaded = load_run(run)
-    cfg = loaded.config
-    data_cfg = dataclasses.replace(cfg.data, source=data or cfg.data.source,
-                                   train_classes=None, limit=None)
-    ds = load_dataset_for(data_cfg)
+    data_cfg, ds = dataset_for_run(loaded, data)
     if ds.y_train is None or ds.y_test is None:
         raise DataError(f"{data_cfg.source} has no labels; `aekit probe` fits classifiers on "
                         f"the codes, so it needs labelled data (pass --data with labels, "
                         f"e.g. fashion-mnist or folder:PATH with class sub-folders)")
-    if tuple(ds.input_shape) != loaded.input_shape:
-        raise DataError(f"{data_cfg.source} has samples of shape {tuple(ds.input_shape)}; the "
-                        f"model in {loaded.path} takes {loaded.input_shape}")
     x_tr = np.asarray(ds.x_train[:limit], dtype=np.float32)
     y_tr = np.asarray(ds.y_train[:limit])
     x_te = np.asarray(ds.x_test[:test_limit], dtype=np.float32)

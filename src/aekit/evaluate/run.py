@@ -12,7 +12,6 @@ Writes ``metrics.json``::
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 import warnings
@@ -21,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from aekit.errors import DataError
 from aekit.io import METRICS, load_run, write_json
 
 N_TUNE = 100  # validation images used to tune each classical denoiser
@@ -34,17 +32,13 @@ def _say(msg: str) -> None:
 def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None = None,
                  progress: bool = True) -> dict[str, Any]:
     """Evaluate ``run`` on the test split of its data (or of ``data``); write metrics.json."""
-    from aekit.data.splits import make_splits
+    from aekit.data.splits import splits_for_run
 
     say = _say if progress else (lambda m: None)
     t0 = time.perf_counter()
     loaded = load_run(run)
     cfg, model = loaded.config, loaded.model
-    data_cfg = dataclasses.replace(cfg.data, source=data) if data else cfg.data
-    splits = make_splits(data_cfg, cfg.train.seed)
-    if splits.input_shape != loaded.input_shape:
-        raise DataError(f"{data_cfg.source} has samples of shape {splits.input_shape} but the "
-                        f"model in {loaded.path} takes {loaded.input_shape}")
+    data_cfg, splits = splits_for_run(loaded, data)
     fp = getattr(splits.dataset, "fingerprint", None)
     if not data and fp and fp != loaded.meta.get("data_fingerprint"):
         warnings.warn(f"the data of {cfg.data.source} changed since this run was trained "

@@ -12,7 +12,6 @@ are written next to the codes: an ``id`` column after ``index`` in ``.csv``, and
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 from pathlib import Path
 
@@ -24,7 +23,7 @@ from aekit.errors import ConfigError, DataError
 def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split: str = "test",
                    limit: int | None = None) -> tuple[Path, int]:
     """Encode a split of the run's data (or of ``data``) and write the codes to ``out``."""
-    from aekit.data.splits import make_splits
+    from aekit.data.splits import splits_for_run
     from aekit.io import atomic_write_text, load_run
     from aekit.tasks.infer import encode
 
@@ -32,12 +31,7 @@ def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split:
     if out_path.suffix not in (".npy", ".csv"):
         raise ConfigError(f"--out {out_path}: use a .npy or .csv file name")
     loaded = load_run(run)
-    cfg = loaded.config
-    data_cfg = dataclasses.replace(cfg.data, source=data) if data else cfg.data
-    splits = make_splits(data_cfg, cfg.train.seed)
-    if splits.input_shape != loaded.input_shape:
-        raise DataError(f"{data_cfg.source} has samples of shape {splits.input_shape}; the "
-                        f"model takes {loaded.input_shape}")
+    _, splits = splits_for_run(loaded, data)
     if split == "train":  # the whole training split (train + val), in file order
         x, y, ids = _train_rows_in_file_order(splits)
     else:

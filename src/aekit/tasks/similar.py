@@ -9,7 +9,6 @@ nearest to farthest.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +54,7 @@ def similar_images(run: str | Path, image: str | Path, *, k: int = 8, out: str |
                    resize: bool = False) -> list[Neighbour]:
     """Find the ``k`` nearest training samples of ``image`` and write the strip to ``out``."""
     from aekit.data.images import read_image, write_image
-    from aekit.data.splits import load_dataset_for
+    from aekit.data.splits import dataset_for_run
     from aekit.io import load_run
     from aekit.tasks.infer import encode
 
@@ -70,13 +69,7 @@ def similar_images(run: str | Path, image: str | Path, *, k: int = 8, out: str |
     if q.shape != shape:
         raise DataError(f"{image} is {q.shape[2]}×{q.shape[1]} but the model takes {w}×{h} "
                         f"images; resize it or pass --resize")
-    cfg = loaded.config
-    data_cfg = dataclasses.replace(cfg.data, source=data or cfg.data.source,
-                                   train_classes=None, limit=None)
-    ds = load_dataset_for(data_cfg)
-    if tuple(ds.input_shape) != shape:
-        raise DataError(f"{data_cfg.source} has samples of shape {tuple(ds.input_shape)}; the "
-                        f"model takes {shape}")
+    _, ds = dataset_for_run(loaded, data)
     x = np.asarray(ds.x_train[:limit], dtype=np.float32)  # (n, c, h, w)
     codes = encode(loaded.model, x)  # (n, d)
     zq = encode(loaded.model, q[None])[0]  # (d,)
