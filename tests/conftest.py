@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -53,3 +54,22 @@ def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
     assert len(lines) == 1, err
     assert "Traceback" not in "\n".join(err)
     return lines[0]
+
+
+def interrupt_training(monkeypatch: pytest.MonkeyPatch, epoch: int, batch: int
+                       ) -> Callable[[], None]:
+    """Make training raise KeyboardInterrupt (a Ctrl-C) at ``(epoch, batch)``, 0-based.
+
+    Returns the function that restores normal training (call it before resuming).
+    """
+    from aekit.train.system import AutoencoderSystem
+
+    original = AutoencoderSystem.training_step
+
+    def step(self, batch_, batch_idx):  # noqa: ANN001
+        if self.current_epoch == epoch and batch_idx == batch:
+            raise KeyboardInterrupt
+        return original(self, batch_, batch_idx)
+
+    monkeypatch.setattr(AutoencoderSystem, "training_step", step)
+    return lambda: monkeypatch.setattr(AutoencoderSystem, "training_step", original)

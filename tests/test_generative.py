@@ -239,26 +239,19 @@ def test_adversarial_resume_is_exact(gen_runs: dict[str, Path], tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from aekit.config import RunConfig
     from aekit.train.run import resume_run, train_run
-    from aekit.train.system import AutoencoderSystem
+    from tests.conftest import interrupt_training
 
     cfg = RunConfig()
     cfg.data.source = f"npz:{gen_runs['data']}"
     cfg.model.name, cfg.model.hidden, cfg.model.latent_dim = "aae", [16], 2
     cfg.train.epochs, cfg.train.batch_size = 3, 16
     straight = train_run(cfg, tmp_path / "a", quiet=True, evaluate=False)
-    original = AutoencoderSystem.training_step
-
-    def interrupt(self, batch, batch_idx):  # noqa: ANN001
-        if self.current_epoch == 2 and batch_idx == 1:
-            raise KeyboardInterrupt
-        return original(self, batch, batch_idx)
-
-    monkeypatch.setattr(AutoencoderSystem, "training_step", interrupt)
+    restore = interrupt_training(monkeypatch, epoch=2, batch=1)
     cfg2 = RunConfig.from_dict(cfg.to_dict())
     cfg2.model.name, cfg2.model.preset = "aae", None
     with pytest.raises(KeyboardInterrupt):
         train_run(cfg2, tmp_path / "b", quiet=True, evaluate=False)
-    monkeypatch.setattr(AutoencoderSystem, "training_step", original)
+    restore()
     resumed = resume_run(tmp_path / "b", quiet=True, evaluate=False)
     a = load_file(str(straight / "model.safetensors"))
     b = load_file(str(resumed / "model.safetensors"))

@@ -70,19 +70,11 @@ def test_denoise_metrics_include_input_and_classical_baselines(tiny_npz: str,
 
 def test_resume_after_interrupt_is_exact(tiny_npz: str, tmp_path: Path,
                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    from aekit.train.system import AutoencoderSystem
+    from tests.conftest import interrupt_training
 
     cfg = _cfg(tiny_npz, train__epochs=3, task__name="denoise")
     straight = train_run(cfg, tmp_path / "a", quiet=True, evaluate=False)
-
-    original = AutoencoderSystem.training_step
-
-    def interrupt_in_epoch_2(self, batch, batch_idx):  # noqa: ANN001
-        if self.current_epoch == 1 and batch_idx == 1:
-            raise KeyboardInterrupt
-        return original(self, batch, batch_idx)
-
-    monkeypatch.setattr(AutoencoderSystem, "training_step", interrupt_in_epoch_2)
+    restore = interrupt_training(monkeypatch, epoch=1, batch=1)
     with pytest.raises(KeyboardInterrupt):
         train_run(_cfg(tiny_npz, train__epochs=3, task__name="denoise"), tmp_path / "b",
                   quiet=True, evaluate=False)
@@ -91,7 +83,7 @@ def test_resume_after_interrupt_is_exact(tiny_npz: str, tmp_path: Path,
         train_run(cfg, tmp_path / "b", quiet=True)
     with pytest.raises(RunError, match="incomplete"):
         load_run(tmp_path / "b")
-    monkeypatch.setattr(AutoencoderSystem, "training_step", original)
+    restore()
     resumed = resume_run(tmp_path / "b", quiet=True, evaluate=False)
     a, b = load_file(str(straight / "model.safetensors")), load_file(
         str(resumed / "model.safetensors"))
