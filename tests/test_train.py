@@ -175,3 +175,23 @@ def test_ddp_on_two_cpu_processes_writes_one_complete_run(tiny_npz: str, tmp_pat
     rows = list(csv.DictReader((out / "history.csv").open()))
     assert [int(r["epoch"]) for r in rows] == [1, 2]
     assert load_run(out).model is not None
+
+
+def test_last_checkpoint_follows_every_epoch_even_without_improvement(
+        tiny_npz: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """last.ckpt must hold the last epoch (for --resume) when val loss gets worse.
+
+    Lightning 2.6 writes `save_last` only together with a new best file; this makes the
+    validation loss rise every epoch so the best stays at epoch 0.
+    """
+    from aekit.train.system import AutoencoderSystem
+
+    def rising(self) -> None:  # noqa: ANN001
+        self.log("val_loss", float(self.current_epoch), on_epoch=True)
+
+    monkeypatch.setattr(AutoencoderSystem, "on_validation_epoch_end", rising)
+    cfg = _cfg(tiny_npz, train__epochs=3)
+    run = train_run(cfg, tmp_path / "run", quiet=True, evaluate=False)
+    last = torch.load(run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    best = torch.load(run / "checkpoints" / "best.ckpt", map_location="cpu", weights_only=False)
+    assert (last["epoch"], best["epoch"]) == (2, 0)

@@ -64,9 +64,14 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
 
     t = cfg.train
     monitor = "val_loss" if has_val else "train_loss"
+    # Two checkpoint callbacks: Lightning 2.6 writes `save_last` only when a top-k file was
+    # saved in the same step, so with one callback last.ckpt went stale whenever the
+    # validation loss stopped improving (and --resume restarted from the best epoch).
     callbacks: list[Any] = [
         ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor,
-                        mode="min", save_top_k=1, save_last=True, enable_version_counter=False),
+                        mode="min", save_top_k=1, enable_version_counter=False),
+        ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="last", monitor=None,
+                        save_top_k=1, enable_version_counter=False),
     ]
     if t.patience is not None:
         callbacks.append(EarlyStopping(monitor=monitor, patience=t.patience, mode="min"))
