@@ -13,11 +13,14 @@ import numpy as np
 from aekit.errors import DataError
 
 
-def extract_patches(images: Sequence[np.ndarray], size: int, n: int, seed: int) -> np.ndarray:
+def extract_patches(images: Sequence[np.ndarray], size: int, n: int, seed: int, *,
+                    augment: bool = False) -> np.ndarray:
     """Cut ``n`` random ``size`` x ``size`` patches from ``images`` → ``(n, C, size, size)``.
 
     Each patch picks an image uniformly at random (so every photo weighs the same,
-    whatever its resolution), then a uniformly random top-left corner inside it. All
+    whatever its resolution), then a uniformly random top-left corner inside it. With
+    ``augment`` each patch is also given one of the 8 flips/rotations by 90° at random
+    (the standard augmentation of SR and denoising training sets). All
     images must be ``(C, H, W)`` with the same ``C`` and at least ``size`` pixels on
     each side. The result is float32 (a copy) and depends only on the inputs and
     ``seed``.
@@ -41,5 +44,10 @@ def extract_patches(images: Sequence[np.ndarray], size: int, n: int, seed: int) 
         im = images[int(i)]
         top = int(rng.integers(0, im.shape[1] - size + 1))
         left = int(rng.integers(0, im.shape[2] - size + 1))
-        out[k] = im[:, top:top + size, left:left + size]
+        patch = im[:, top:top + size, left:left + size]
+        if augment:
+            t = int(rng.integers(0, 8))
+            patch = np.rot90(patch, t % 4, axes=(1, 2))
+            patch = patch[:, :, ::-1] if t >= 4 else patch
+        out[k] = patch
     return out

@@ -237,7 +237,8 @@ class NaturalImagesSource(Source):
                        origin=str(Path(skimage.data.__file__).parent),
                        checksums=checksums,
                        fingerprint=short_hash(["natural", *digests, str(channels)]),
-                       notes=notes)
+                       notes=notes, ids_train=np.array(NATURAL_TRAIN),
+                       ids_test=np.array(NATURAL_TEST))
 
 
 # ------------------------------------------------------------------ folder of images
@@ -277,6 +278,7 @@ class FolderSource(Source):
 
     description = "a folder of images, sub-folders = classes (resized, default 64x64 RGB)"
     takes_path = True
+    native: ClassVar[bool] = False  # keep native sizes (photos:) instead of resizing
 
     def load(self, spec: str, arg: str | None, *, image_size: int | None,
              channels: int | None) -> Dataset:
@@ -284,6 +286,9 @@ class FolderSource(Source):
 
         size = DEFAULT_IMAGE_SIZE if image_size is None else int(image_size)
         channels = DEFAULT_CHANNELS if channels is None else channels
+        if self.native and image_size is not None:
+            raise DataError(f"{spec} keeps photos at their native size; remove "
+                            "data.image_size (or use folder: to resize)")
         if size < 1:
             raise DataError(f"image_size must be a positive number of pixels, not {size}")
         root = Path(arg or "").expanduser()
@@ -321,7 +326,8 @@ class FolderSource(Source):
             rel = path.relative_to(root).as_posix()
             try:
                 data = path.read_bytes()
-                arr = decode_image(data, rel, channels=channels, size=(size, size))
+                arr = decode_image(data, rel, channels=channels,
+                                   size=None if self.native else (size, size))
                 return arr, hashlib.sha256(data).hexdigest(), ""
             except DataError as exc:
                 reason = str(exc).removeprefix(f"{rel}: ").split(";")[0]
@@ -349,6 +355,8 @@ class FolderSource(Source):
             _note(f"{root}: skipped {len(skipped)} unreadable files: {_shorten(skipped)}")
         if len(files) > 2000:
             _note(f"read {len(images)} images in {time.monotonic() - t0:.1f} s")
+        if self.native:
+            return self._photos(spec, root, images, parts, notes, channels)
         x = np.stack(images)
         y = np.array(labels, dtype=np.int64) if classes else None
         tr, te = split_indices(len(x))
@@ -360,6 +368,36 @@ class FolderSource(Source):
                        checksums={f"{root.name or root}/ ({len(images)} images)": "unverified"},
                        fingerprint=short_hash(["folder", str(size), str(channels), *parts]),
                        notes=notes)
+
+
+    def _photos(self, spec: str, root: Path, images: list[np.ndarray], parts: list[str],
+                notes: list[str], channels: int) -> Dataset:
+        """Native-size photos, split 80/20 by photo (seeded), named by relative path."""
+        names = np.array([p.split(":", 1)[0] for p in parts])
+        tr, te = split_indices(len(images))
+        if len(te) == 0:
+            notes.append("only 1 photo: the test split is empty")
+        return Dataset(name=spec, kind="photos", x_train=[images[i] for i in tr], y_train=None,
+                       x_test=[images[i] for i in te], y_test=None, classes=None,
+                       origin=str(root.resolve()),
+                       checksums={f"{root.name or root}/ ({len(images)} photos)": "unverified"},
+                       fingerprint=short_hash(["photos", str(channels), *parts]), notes=notes,
+                       ids_train=names[tr], ids_test=names[te])
+
+
+@register_source("photos")
+class PhotosSource(FolderSource):
+    """A folder of photos kept at their native sizes, for restoration tasks.
+
+    Read like ``folder:`` (recursively when there are sub-folders; unreadable files
+    skipped and named; labels ignored), but not resized: training cuts patches
+    (``data.patch_size``, ``data.patches``) and evaluation uses whole photos. Split:
+    seeded 80/20 by photo. ``channels`` 3 (default) or 1 (ITU-R 601 luma).
+    """
+
+    description = "a folder of photos at native size (restoration: patches for training)"
+    kind = "photos"
+    native = True
 
 
 # ------------------------------------------------------------------ arrays

@@ -6,6 +6,16 @@ Validation is held out from the *training* split (a seeded permutation, fraction
 protocol); ``data.limit`` then keeps the first N training samples (before the
 validation split) for quick runs; the test split is never filtered or shortened here
 (``aekit evaluate --limit`` shortens it).
+
+Photos (``natural-images``, ``photos:DIR``; variable sizes) are split *by photo*: a
+seeded ``val_fraction`` of the training photos (at least one; at least two when there
+are :data:`MIN_PHOTOS_FOR_TWO_VAL` or more) is held out whole for
+validation (larger photos are cut to their most detailed :data:`VAL_MAX_SIDE`-pixel
+window, which bounds the cost of validating every epoch without keeping only a flat
+middle), ``data.patches`` random ``data.patch_size`` patches, each randomly flipped or
+rotated by 90°, are cut from the remaining photos (seeded, see
+:mod:`aekit.data.patches`), and the test photos stay whole. No patch ever comes from a
+validation or test photo.
 """
 
 from __future__ import annotations
@@ -17,7 +27,10 @@ from typing import Any
 import numpy as np
 
 from aekit.config import DataConfig
-from aekit.errors import ConfigError, DataError
+from aekit.errors import DataError
+
+VAL_MAX_SIDE = 384  # validation photos are cut to at most this many pixels a side
+MIN_PHOTOS_FOR_TWO_VAL = 8  # from this many training photos on, hold out at least two
 
 
 @dataclass
@@ -26,33 +39,77 @@ class Splits:
 
     x_train: np.ndarray
     y_train: np.ndarray | None
-    x_val: np.ndarray
+    x_val: np.ndarray | list[np.ndarray]  # photos: a list of (c, h, w) of varying size
     y_val: np.ndarray | None
-    x_test: np.ndarray
+    x_test: np.ndarray | list[np.ndarray]
     y_test: np.ndarray | None
     dataset: object  # aekit.data.Dataset (classes, origin, fingerprint, …)
     train_rows: np.ndarray | None = None  # row of each training sample in dataset.x_train
     val_rows: np.ndarray | None = None  # row of each validation sample in dataset.x_train
+    val_names: list[str] | None = None  # photos: names of the validation / test photos
+    test_names: list[str] | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.x_train.shape[1:])
 
 
-def load_dataset_for(cfg: DataConfig) -> object:
-    """Load the dataset named in ``cfg`` (fixed-size samples only)."""
+def load_dataset_for(cfg: DataConfig) -> Any:
+    """Load the dataset named in ``cfg``."""
     from aekit.data import load_dataset
 
-    ds = load_dataset(cfg.source, image_size=cfg.image_size, channels=cfg.channels)
+    return load_dataset(cfg.source, image_size=cfg.image_size, channels=cfg.channels)
+
+
+def sample_shape(cfg: DataConfig, ds: Any) -> tuple[int, ...]:
+    """Shape of one training sample: a patch ``(c, p, p)`` for photos, else the data's."""
     if ds.kind == "photos":
-        raise ConfigError(f"{cfg.source} holds photos of different sizes; it is meant for "
-                          f"patch-based restoration tasks, not whole-image autoencoders")
-    return ds
+        return (ds.input_shape[0], cfg.patch_size, cfg.patch_size)
+    return tuple(ds.input_shape)
+
+
+def _names(ids: Any, n: int, prefix: str) -> list[str]:
+    return [str(v) for v in ids] if ids is not None else [f"{prefix}{i}" for i in range(n)]
+
+
+def detail_crop(img: np.ndarray, side: int) -> np.ndarray:
+    """(c, h, w) → its (c, ≤side, ≤side) window with the most detail (mean gradient)."""
+    from aekit.evaluate.restoration import detail_window
+
+    top, left = detail_window(img, side)
+    return img[..., top:top + side, left:left + side]
+
+
+def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
+    from aekit.data.patches import extract_patches
+
+    photos = list(ds.x_train)
+    names = _names(ds.ids_train, len(photos), "train")
+    n = len(photos)
+    n_val = max(1, int(round(n * cfg.val_fraction))) if cfg.val_fraction > 0 else 0
+    if n_val and n >= MIN_PHOTOS_FOR_TWO_VAL:  # one photo is too noisy a signal to pick epochs
+        n_val = max(2, n_val)
+    if n - n_val < 1:
+        raise DataError(f"{cfg.source}: only {n} training photo(s); need at least 2 to hold "
+                        f"one out for validation (add photos or set data.val_fraction=0)")
+    perm = np.random.default_rng(seed).permutation(n)
+    tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    count = cfg.patches if cfg.limit is None else min(cfg.patches, cfg.limit)
+    x_train = extract_patches([photos[i] for i in tr], cfg.patch_size, count, seed,
+                              augment=True)
+    return Splits(
+        x_train=x_train, y_train=None,
+        x_val=[np.ascontiguousarray(detail_crop(photos[i], VAL_MAX_SIDE)) for i in va],
+        y_val=None, x_test=list(ds.x_test), y_test=None, dataset=ds,
+        val_names=[names[i] for i in va],
+        test_names=_names(ds.ids_test, len(ds.x_test), "test"))
 
 
 def make_splits(cfg: DataConfig, seed: int) -> Splits:
     """Load the data and split off validation from the training split."""
     ds = load_dataset_for(cfg)
+    if ds.kind == "photos":
+        return _photo_splits(cfg, ds, seed)
     x = np.asarray(ds.x_train, dtype=np.float32)
     y = ds.y_train
     rows = np.arange(x.shape[0])  # original row of every kept sample
@@ -85,6 +142,12 @@ def make_splits(cfg: DataConfig, seed: int) -> Splits:
 
 
 def _check_fits(source: str, shape: tuple[int, ...], loaded: Any) -> None:
+    if "any_size" in loaded.model.capabilities:  # fully convolutional: channels must match
+        if len(shape) != 3 or shape[0] != loaded.input_shape[0]:
+            raise DataError(f"{source} has samples of shape {tuple(shape)} but the model in "
+                            f"{loaded.path} takes images with {loaded.input_shape[0]} "
+                            f"channel(s)")
+        return
     if tuple(shape) != tuple(loaded.input_shape):
         raise DataError(f"{source} has samples of shape {tuple(shape)} but the model in "
                         f"{loaded.path} takes {tuple(loaded.input_shape)}")
@@ -108,5 +171,5 @@ def dataset_for_run(loaded: Any, data: str | None = None) -> tuple[DataConfig, A
     data_cfg = dataclasses.replace(loaded.config.data, source=data or loaded.config.data.source,
                                    train_classes=None, limit=None)
     ds = load_dataset_for(data_cfg)
-    _check_fits(data_cfg.source, ds.input_shape, loaded)
+    _check_fits(data_cfg.source, sample_shape(data_cfg, ds), loaded)
     return data_cfg, ds
