@@ -31,6 +31,9 @@ class DataConfig:
     # keep only these labels in train/val (one-class anomaly protocol, Ruff et al. 2018);
     # applied before `limit`; the test split is never filtered
     train_classes: list[int] | None = None
+    # photos (natural-images, photos:DIR): training samples are random square patches
+    patch_size: int = 48  # side of a training patch, in (high-resolution) pixels
+    patches: int = 8000  # patches cut once (seeded) from the training photos
 
 
 @dataclass
@@ -40,6 +43,7 @@ class TaskConfig:
     name: str = "reconstruct"  # a registered task: reconstruct | denoise | …
     noise: str = "gaussian:0.35"  # corruption spec for denoise (see aekit.data.corruptions)
     eval_seed: int = 1234  # fixed noise for validation and evaluation
+    scale: int = 2  # superres: upscaling factor (pairs = bicubic-downscaled → original)
 
 
 @dataclass
@@ -78,6 +82,11 @@ class ModelConfig:
     supervised: bool = False  # aae: one-hot label fed to the decoder (code learns style)
     num_classes: int | None = None  # filled from the data for supervised models
     disc_hidden: list[int] | None = None  # aae: discriminator widths (default [512, 512])
+    # restoration families (superres, dncnn)
+    scale: int | None = None  # superres: upscaling factor, filled from task.scale
+    depth: int | None = None  # dncnn: number of conv layers (17 in Zhang et al. 2017)
+    residual: bool = False  # superres: add the bicubic upscale to the output (learn the
+    #                         residual, Kim et al. 2016); dncnn is always residual
 
 
 @dataclass
@@ -272,6 +281,7 @@ _FLAG_KEYS = {
     "data": "data.source",
     "task": "task.name",
     "noise": "task.noise",
+    "scale": "task.scale",
     "latent_dim": "model.latent_dim",
     "epochs": "train.epochs",
     "batch_size": "train.batch_size",
@@ -357,6 +367,13 @@ def validate(cfg: RunConfig) -> None:
                           f"e.g. [3]; got {cfg.data.train_classes}")
     if cfg.data.limit is not None and cfg.data.limit < 2:
         raise ConfigError(f"data.limit must be ≥ 2; got {cfg.data.limit}")
+    if cfg.task.scale not in (2, 3, 4):
+        raise ConfigError(f"task.scale must be 2, 3 or 4; got {cfg.task.scale}")
+    if cfg.data.patch_size < 8 or cfg.data.patches < 1:
+        raise ConfigError(f"data.patch_size must be ≥ 8 and data.patches ≥ 1; got "
+                          f"{cfg.data.patch_size} and {cfg.data.patches}")
+    if cfg.model.depth is not None and cfg.model.depth < 3:
+        raise ConfigError(f"model.depth must be ≥ 3; got {cfg.model.depth}")
     if cfg.model.latent_dim is not None and cfg.model.latent_dim < 1:
         raise ConfigError(f"model.latent_dim must be ≥ 1; got {cfg.model.latent_dim}")
     if cfg.model.future_frames is not None and cfg.model.future_frames < 0:

@@ -13,7 +13,18 @@ import dataclasses
 from typing import Any
 
 from aekit.config import ModelConfig
-from aekit.models import aae, conv, dcgan, dense, lstm, stem, tabular, vae  # noqa: F401
+from aekit.models import (  # noqa: F401
+    aae,
+    conv,
+    dcgan,
+    dense,
+    dncnn,
+    lstm,
+    stem,
+    superres,
+    tabular,
+    vae,
+)
 from aekit.models.base import Autoencoder
 from aekit.registry import MODELS
 
@@ -64,6 +75,23 @@ PRESETS: dict[str, tuple[str, dict[str, Any], str]] = {
     "lstm-series": ("lstm", {"hidden": [64], "output_activation": "linear", "loss": "mse"},
                     "composite LSTM AE for csv:…?window=W time series: reconstructs the "
                     "first half of a window, forecasts the second"),
+    # restoration: super-resolution (task superres) and residual denoising (task denoise)
+    "srcnn": ("superres", {"variant": "pre", "filters": [64, 32], "residual": True,
+                           "output_activation": "linear"},
+              "SRCNN (Dong 2014): bicubic up, 9×9 conv 64 → 1×1 conv 32 → 5×5 conv "
+              "(+ the bicubic image: residual)"),
+    "srcnn-post": ("superres", {"variant": "post", "filters": [64, 32], "residual": True,
+                                "output_activation": "linear"},
+                   "post-upsampling SRCNN: 5×5 conv 64 → 1×1 conv 32 at low resolution, "
+                   "9×9 transposed conv ×s"),
+    "espcn": ("superres", {"variant": "subpixel", "filters": [64, 32], "residual": True,
+                           "output_activation": "linear"},
+              "ESPCN (Shi 2016): 5×5 conv 64 → 3×3 conv 32 (tanh) → 3×3 conv c·s² → "
+              "pixel shuffle (fastest)"),
+    "dncnn": ("dncnn", {"depth": 17, "filters": [64], "output_activation": "linear"},
+              "DnCNN (Zhang 2017): 17 3×3 conv layers of 64, predicts the noise (residual)"),
+    "dncnn-s": ("dncnn", {"depth": 10, "filters": [48], "output_activation": "linear"},
+                "DnCNN with 10 layers of 48: trains in minutes on a CPU"),
     # tables: Jahrer's Porto Seguro denoising autoencoder
     "tabular": ("tabular", {"hidden": [512, 512, 512], "batch_norm": False,
                             "output_activation": "linear"},

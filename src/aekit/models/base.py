@@ -40,12 +40,21 @@ class Autoencoder(nn.Module):
     #   generate    sample(n, generator) draws from the model's prior
     #   condition   forward/decode need class labels ``y`` (e.g. supervised AAE)
     #   adversarial several optimizers: parameter_groups() + adversarial_step()
+    #   any_size    fully convolutional: forward takes (b, c, h, w) of any h, w that are
+    #               multiples of ``size_multiple`` (whole photos, tiled inference)
+    #   upscale     forward maps (b, c, h, w) to (b, c, h·scale, w·scale) (super-resolution)
     capabilities: ClassVar[frozenset[str]] = frozenset({"embed"})
     exact_jacobian: ClassVar[bool] = False  # exact contractive norm (dense) or estimator
     select_best: ClassVar[bool] = True  # keep best-validation weights (GANs keep the last)
 
     encoder: nn.Module
     decoder: nn.Module
+    # for any_size models: inputs must be multiples of this; outputs are `scale`× the input;
+    # an output pixel depends on inputs at most `receptive_radius` input pixels away
+    # (tiled inference overlaps tiles by that much, so tiles agree with a whole pass)
+    size_multiple: int = 1
+    scale: int = 1
+    receptive_radius: int = 0
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__()
@@ -119,7 +128,15 @@ class Autoencoder(nn.Module):
         return p.device if p is not None else torch.device("cpu")
 
     def check_input(self, shape: tuple[int, ...]) -> None:
-        """Raise a one-line ConfigError when a sample shape does not fit the model."""
+        """Raise a one-line ConfigError when a sample shape does not fit the model.
+
+        Fully convolutional (``any_size``) models only fix the number of channels.
+        """
+        if "any_size" in self.capabilities:
+            if len(shape) != 3 or shape[0] != self.input_shape[0]:
+                raise ConfigError(f"model expects images with {self.input_shape[0]} "
+                                  f"channel(s), got samples of shape {tuple(shape)}")
+            return
         if tuple(shape) != self.input_shape:
             raise ConfigError(f"model expects samples of shape {self.input_shape}, "
                               f"got {tuple(shape)}")

@@ -13,12 +13,17 @@
 
 Every variant takes 1 or 3 channels and any height/width divisible by 2^stages, and
 ``encode`` always returns a flat (b, code_size) tensor so codes can be written as rows.
+Without a Linear bottleneck (``strided`` or ``pool`` with no ``latent_dim``, e.g. the
+``conv-full`` preset) the model is fully convolutional: trained on patches, it applies
+to whole photos of any size (capability ``any_size``).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
+import torch
 from torch import nn
 
 from aekit.config import ModelConfig
@@ -33,6 +38,8 @@ from aekit.nn.blocks import (
     upsample_block,
 )
 from aekit.registry import register_model
+
+Tensor = torch.Tensor
 
 VARIANTS = ("strided", "pool", "dense-code", "gap")
 
@@ -119,6 +126,18 @@ class ConvAutoencoder(Autoencoder):
                 dec += [*deconv_stack(back, k, bn), deconv_out(filters[0], c, k),
                         out_act]  # (b, c, h, w)
         self.variant = variant
+        if latent is None and variant in ("strided", "pool"):
+            # no Linear layer: the model is fully convolutional (whole photos, tiling)
+            self.capabilities = self.capabilities | {"any_size"}
+            self.size_multiple = 2 ** len(filters)
+            self.receptive_radius = (k // 2) * (2 ** (len(filters) + 1) - 1) * 2
         self.encoder = nn.Sequential(*enc)
         self.decoder = nn.Sequential(*dec)
         init_weights(self)
+
+    def forward(self, x: Tensor, **cond: Any) -> dict[str, Tensor]:
+        """As the base class; fully convolutional models also take other image sizes."""
+        if "any_size" in self.capabilities and tuple(x.shape[1:]) != self.input_shape:
+            fmap = self.encoder[:-1](x)  # (b, f, h/2^n, w/2^n): the code as a map (no Flatten)
+            return {"x_hat": self.decoder[1:](fmap), "z": fmap.flatten(1), "x": x}
+        return super().forward(x, **cond)

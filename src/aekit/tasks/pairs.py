@@ -1,7 +1,9 @@
 """Tasks turn a clean batch into ``(input, target)`` pairs.
 
 ``reconstruct`` is the identity; ``denoise`` corrupts the input with a seeded
-corruption from :mod:`aekit.data.corruptions` and keeps the clean sample as target.
+corruption from :mod:`aekit.data.corruptions` and keeps the clean sample as target;
+``superres`` bicubic-downscales the input by ``task.scale`` and keeps the original
+(cropped to a multiple of the scale) as target, so input and target differ in size.
 Adding a task = one class here + its metrics; models never know which task they serve.
 """
 
@@ -22,7 +24,8 @@ class Task:
     """Base task: identity pairs."""
 
     name: ClassVar[str] = "base"
-    corrupts: ClassVar[bool] = False
+    corrupts: ClassVar[bool] = False  # the input is a random corruption of the target
+    scale: int = 1  # target size / input size (super-resolution: 2, 3 or 4)
 
     def __init__(self, cfg: TaskConfig) -> None:
         self.cfg = cfg
@@ -52,6 +55,32 @@ class Denoise(Task):
 
     def pair(self, x: Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
         return self.corruption(x, generator), x
+
+
+@register_task("superres")
+class SuperRes(Task):
+    """Super-resolution: (bicubic ↓s of x, x) pairs, as in Dong et al. 2014 (SRCNN).
+
+    The target is ``x`` cropped to a multiple of ``s`` (top-left kept); the input is
+    (h/s, w/s). Deterministic, so the generator is unused.
+    """
+
+    name = "superres"
+
+    def __init__(self, cfg: TaskConfig) -> None:
+        super().__init__(cfg)
+        self.scale = int(cfg.scale)
+
+    def pair(self, x: Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+        from aekit.data.corruptions import bicubic_down, mod_crop
+
+        hr = mod_crop(x, self.scale)  # (b, c, h', w'), multiples of s
+        if hr.shape[-1] < self.scale or hr.shape[-2] < self.scale:
+            from aekit.errors import DataError
+
+            raise DataError(f"images of {x.shape[-1]}×{x.shape[-2]} are too small to "
+                            f"downscale by {self.scale}")
+        return bicubic_down(hr, self.scale), hr
 
 
 # Modules that register further tasks (imported on first use, so this one stays small).

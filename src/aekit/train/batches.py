@@ -90,3 +90,32 @@ class EpochSampler(Sampler[int]):
 def batch_loader(batches: BatchSet) -> DataLoader:
     """A DataLoader that returns the pre-made batches as they are (batch_size=None)."""
     return DataLoader(batches, batch_size=None, sampler=EpochSampler(batches), num_workers=0)
+
+
+class ImageListSet(Dataset):
+    """Whole images of different sizes, one per batch: validation on held-out photos.
+
+    Item ``i`` is image ``i`` as a batch of one, cropped (top-left kept) to a multiple of
+    ``multiple`` × the task's scale, turned into a pair with a generator seeded from
+    ``(seed, i)`` — the same noise every epoch.
+    """
+
+    def __init__(self, images: list[Tensor], task: Task, *, seed: int,
+                 multiple: int = 1) -> None:
+        self.images = images
+        self.task = task
+        self.seed = seed
+        self.multiple = multiple * task.scale
+
+    def set_epoch(self, epoch: int) -> None:
+        """Nothing to reshuffle: validation order and noise are fixed."""
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> tuple[Tensor, ...]:
+        from aekit.data.corruptions import mod_crop
+
+        x = mod_crop(self.images[i][None], self.multiple)  # (1, c, h', w')
+        g = torch.Generator().manual_seed(mix_seed(self.seed, 0, i, 2))
+        return self.task.pair(x, g)

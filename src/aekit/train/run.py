@@ -20,7 +20,7 @@ from typing import Any
 
 from aekit import __version__
 from aekit.config import RunConfig, save_json, validate
-from aekit.errors import AekitError, DataError, RunError
+from aekit.errors import AekitError, ConfigError, DataError, RunError
 from aekit.io import CONFIG, HISTORY, WEIGHTS, read_run_config, save_weights
 
 
@@ -98,7 +98,7 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     from aekit.data.splits import make_splits
     from aekit.models import build_model
     from aekit.tasks.pairs import build_task
-    from aekit.train.batches import BatchSet, batch_loader
+    from aekit.train.batches import BatchSet, ImageListSet, batch_loader
     from aekit.train.history import HistoryWriter
     from aekit.train.system import AutoencoderSystem
 
@@ -116,10 +116,14 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     train = BatchSet(x_train, task, t.batch_size, shuffle=True, seed=t.seed,
                      drop_last=x_train.shape[0] > t.batch_size,
                      y=torch.from_numpy(splits.y_train) if labels else None)
-    has_val = splits.x_val.shape[0] > 0
-    val = BatchSet(torch.from_numpy(splits.x_val), task, max(t.batch_size, 256),
-                   shuffle=False, seed=cfg.task.eval_seed,
-                   y=torch.from_numpy(splits.y_val) if labels else None)
+    has_val = len(splits.x_val) > 0
+    if isinstance(splits.x_val, list):  # whole photos of different sizes, one per batch
+        val = ImageListSet([torch.from_numpy(v) for v in splits.x_val], task,
+                           seed=cfg.task.eval_seed, multiple=model.size_multiple)
+    else:
+        val = BatchSet(torch.from_numpy(splits.x_val), task, max(t.batch_size, 256),
+                       shuffle=False, seed=cfg.task.eval_seed,
+                       y=torch.from_numpy(splits.y_val) if labels else None)
     # Without a terminal (logs, CI) one line per epoch replaces the progress bar.
     echo = None if quiet or sys.stderr.isatty() else (
         lambda line: print(line, file=sys.stderr, flush=True))
@@ -151,6 +155,30 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     return model, splits, trainer
 
 
+def check_model_for(cfg: RunConfig, data_kind: str, shape: tuple[int, ...]) -> None:
+    """Build the model once and refuse model/task/data combinations that cannot work (one
+    line each), before anything is written."""
+    from aekit.models import build_model
+    from aekit.registry import MODELS
+
+    upscales = "upscale" in MODELS.get(cfg.model.name).capabilities
+    if cfg.task.name == "superres" and not upscales:
+        raise ConfigError(f"--task superres needs a super-resolution model (srcnn, srcnn-post "
+                          f"or espcn); {cfg.model.preset or cfg.model.name} keeps the image "
+                          f"size")
+    if upscales and cfg.task.name != "superres":
+        raise ConfigError(f"{cfg.model.preset or cfg.model.name} upscales images; train it "
+                          f"with --task superres --scale 2|3|4")
+    model = build_model(cfg.model, shape)  # raises ConfigError for sizes it can't take
+    if data_kind == "photos" and cfg.task.name not in ("denoise", "superres"):
+        raise ConfigError(f"{cfg.data.source} holds photos for restoration: use --task denoise "
+                          f"or --task superres")
+    if data_kind == "photos" and "any_size" not in model.capabilities:
+        raise ConfigError(f"{cfg.data.source} holds photos of different sizes: train a fully "
+                          f"convolutional model on their patches (srcnn, srcnn-post, espcn, "
+                          f"dncnn, dncnn-s or conv-full)")
+
+
 def _is_worker_rank() -> bool:
     """True in DDP worker processes (global rank ≠ 0), which must not write the run dir.
 
@@ -178,8 +206,8 @@ def _prepare_new_dir(out: Path) -> None:
 def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
               evaluate: bool = True) -> Path:
     """Train ``cfg`` into a new run directory ``out`` and (optionally) evaluate + report."""
-    from aekit.data.splits import load_dataset_for
-    from aekit.models import build_model, resolve_preset
+    from aekit.data.splits import load_dataset_for, sample_shape
+    from aekit.models import resolve_preset
 
     validate(cfg)
     run_dir = Path(out)
@@ -194,11 +222,17 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
         if ds.y_train is None:
             raise DataError(f"{cfg.data.source} has no labels, but model.supervised needs them")
         cfg.model.num_classes = len(ds.classes) if ds.classes else int(ds.y_train.max()) + 1
-    build_model(cfg.model, ds.input_shape)  # raises ConfigError for sizes the model can't take
+    if cfg.task.name == "superres":
+        if cfg.model.scale not in (None, cfg.task.scale):
+            raise ConfigError(f"model.scale={cfg.model.scale} differs from task.scale="
+                              f"{cfg.task.scale}; set only --scale")
+        cfg.model.scale = cfg.task.scale
+    shape = sample_shape(cfg.data, ds)
+    check_model_for(cfg, ds.kind, shape)
     created = not run_dir.exists()
     _prepare_new_dir(run_dir)
     meta = {"aekit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "data_fingerprint": ds.fingerprint, "input_shape": list(ds.input_shape),
+            "data_fingerprint": ds.fingerprint, "input_shape": list(shape),
             "data_info": {"origin": ds.origin, "classes": ds.classes, "kind": ds.kind}}
     save_json(cfg, run_dir / CONFIG, meta)
     try:

@@ -1,0 +1,63 @@
+"""DnCNN: a residual denoiser that predicts the noise (Zhang et al. 2017).
+
+Zhang, Zuo, Chen, Meng, Zhang, *Beyond a Gaussian Denoiser: Residual Learning of Deep
+CNN for Image Denoising*, IEEE TIP 2017. ``depth`` 3×3 convolutions of ``filters[0]``
+channels: Conv–ReLU, then (depth − 2) × Conv–BN–ReLU, then Conv to the image channels.
+The network outputs the noise estimate n̂ and the model returns x̂ = y − n̂; training
+x̂ against the clean image with MSE is the paper's residual loss ½‖n̂ − (y − x)‖².
+Zero padding keeps every feature map the size of the input, so any image size works.
+
+In the contract's terms the encoder is everything up to the last feature map and the
+decoder the last convolution, so ``decode(z)`` is the *noise*, not the image. The model
+has no code to embed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from aekit.config import ModelConfig
+from aekit.errors import ConfigError
+from aekit.models.base import Autoencoder, init_weights
+from aekit.registry import register_model
+
+Tensor = torch.Tensor
+
+
+@register_model("dncnn")
+class DnCNN(Autoencoder):
+    """Residual denoiser; see the module docstring."""
+
+    family = "dncnn"
+    input_kind = "image"
+    capabilities = frozenset({"any_size"})
+
+    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+        super().__init__(cfg, input_shape)
+        if len(self.input_shape) != 3:
+            raise ConfigError(f"dncnn needs images (channels, height, width); got samples of "
+                              f"shape {self.input_shape}")
+        c = self.input_shape[0]
+        depth = cfg.depth or 17
+        width = (cfg.filters or [64])[0]
+        k = cfg.kernel_size
+        layers: list[nn.Module] = [nn.Conv2d(c, width, k, padding=k // 2), nn.ReLU(inplace=True)]
+        for _ in range(depth - 2):
+            layers.append(nn.Conv2d(width, width, k, padding=k // 2, bias=not cfg.batch_norm))
+            if cfg.batch_norm:
+                layers.append(nn.BatchNorm2d(width))
+            layers.append(nn.ReLU(inplace=True))
+        self.encoder = nn.Sequential(*layers)  # (b, width, h, w)
+        self.decoder = nn.Conv2d(width, c, k, padding=k // 2)  # (b, c, h, w): the noise
+        self.receptive_radius = depth * (k // 2)
+        init_weights(self)
+        nn.init.normal_(self.decoder.weight, std=1e-3)  # start from x̂ ≈ y
+
+    def forward(self, x: Tensor, **cond: Any) -> dict[str, Tensor]:
+        """(b, c, h, w) noisy → {"x_hat": y − n̂, "z": last feature map, "noise": n̂}."""
+        z = self.encoder(x)
+        noise = self.decoder(z)
+        return {"x_hat": x - noise, "z": z, "x": x, "noise": noise}
