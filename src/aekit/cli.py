@@ -61,7 +61,8 @@ def _cmd_data_fetch(args: argparse.Namespace) -> int:
 def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", help="model name or preset (see `aekit models`)")
     p.add_argument("--data", help="data source, e.g. mnist, fashion-mnist, folder:PATH, csv:PATH")
-    p.add_argument("--task", help="reconstruct | denoise")
+    p.add_argument("--task", help="reconstruct | denoise | superres")
+    p.add_argument("--scale", type=int, help="superres: upscaling factor 2, 3 or 4")
     p.add_argument("--noise", help="corruption for denoise, e.g. gaussian:0.35, "
                    "gaussian-add:0.5,0.5, salt-pepper:0.1, mask:0.3")
     p.add_argument("--latent-dim", type=int, help="size of the code")
@@ -123,6 +124,19 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     written = apply_to_images(args.run, args.images, args.out, mode=args.verb,
                               noise=getattr(args, "noise", None), seed=args.seed,
                               resize=args.resize)
+    for path in written:
+        print(path)
+    return 0
+
+
+def _cmd_upscale(args: argparse.Namespace) -> int:
+    from aekit.tasks.restore import upscale_files
+
+    def say(msg: str) -> None:
+        print(f"[upscale] {msg}", file=sys.stderr, flush=True)
+
+    written = upscale_files(args.run, args.images, args.out, scale=args.scale, tile=args.tile,
+                            progress=None if args.quiet else say)
     for path in written:
         print(path)
     return 0
@@ -301,6 +315,16 @@ def build_parser() -> argparse.ArgumentParser:
         if verb == "denoise":
             p.add_argument("--noise", help="add this corruption first (to demo on clean images)")
         p.set_defaults(func=_cmd_apply)
+
+    p = sub.add_parser("upscale", help="super-resolve image files of any size (srcnn, espcn)")
+    p.add_argument("run")
+    p.add_argument("images", nargs="+", metavar="IMAGE")
+    p.add_argument("--out", required=True, help="output directory (same file names)")
+    p.add_argument("--scale", type=int, help="check that the run upscales by this factor")
+    p.add_argument("--tile", type=int, default=256,
+                   help="tile side in input pixels; bounds memory on large images (default 256)")
+    p.add_argument("--quiet", action="store_true", help="no per-image progress lines")
+    p.set_defaults(func=_cmd_upscale)
 
     p = sub.add_parser("encode", help="write codes of a dataset (.npy or .csv)")
     p.add_argument("run")

@@ -46,16 +46,28 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
                       stacklevel=2)
     x_test = splits.x_test if limit is None else splits.x_test[:limit]
     y_test = None if splits.y_test is None else splits.y_test[: x_test.shape[0]]
-    result: dict[str, Any] = {"split": "test", "n": int(x_test.shape[0]),
-                              "data": data_cfg.source, "task": cfg.task.name,
-                              "code_size": model.code_size}
+    result: dict[str, Any] = {"split": "test", "n": len(x_test),
+                              "data": data_cfg.source, "task": cfg.task.name}
+    if "embed" in model.capabilities:
+        result["code_size"] = model.code_size
     if model.input_kind == "sequence":  # input/future parts, copy baselines, window scores
         from aekit.evaluate.sequence import evaluate_sequence_run
 
         result.update(evaluate_sequence_run(loaded, splits, x_test, say))
+    elif cfg.task.name == "superres":
+        from aekit.evaluate.restoration import evaluate_superres
+
+        result.update(evaluate_superres(model, splits, x_test, loaded.path, cfg.task.scale, say))
+    elif isinstance(x_test, list) or "embed" not in model.capabilities and \
+            "any_size" in model.capabilities:  # photos, or a residual denoiser (dncnn)
+        from aekit.evaluate.restoration import evaluate_photo_denoising
+        from aekit.tasks.pairs import build_task
+
+        result.update(evaluate_photo_denoising(model, build_task(cfg.task), splits, x_test,
+                                               loaded.path, cfg.task.eval_seed, say))
     elif "embed" in model.capabilities:
         result.update(_reconstruction(model, cfg, splits, x_test, y_test, say))
-    if "generate" in model.capabilities and x_test.ndim == 4:
+    if "generate" in model.capabilities and np.ndim(x_test) == 4:
         if splits.dataset.y_train is None:
             say("no labels: skipping the sample-quality metric (needs a feature classifier)")
         else:

@@ -41,7 +41,8 @@ N_VECTOR = 10240  # at most this many test rows for the per-feature table
 EVAL_BATCH = 512  # batch size of corrupted_inputs: keeps the report's noise = evaluation's
 
 _BASELINE_NAMES = {"pca": "PCA", "nl_means": "Non-local means", "tv": "Total variation",
-                   "wavelet": "Wavelet shrinkage"}
+                   "wavelet": "Wavelet shrinkage", "bilateral": "Bilateral filter",
+                   "bicubic": "Bicubic upscaling"}
 
 
 @dataclass
@@ -70,7 +71,15 @@ def write_report(run: str | Path) -> Path:
         _metrics_section(metrics, metrics_note, path),
         _loss_section(history, history_note, fig_dir),
     ]
-    sections += _data_sections(loaded, fig_dir)
+    restoration = ("any_size" in loaded.model.capabilities and
+                   ((loaded.meta.get("data_info") or {}).get("kind") == "photos"
+                    or "embed" not in loaded.model.capabilities))
+    if restoration:
+        from aekit.report.restoration import restoration_sections
+
+        sections += restoration_sections(loaded, metrics, fig_dir)
+    else:
+        sections += _data_sections(loaded, fig_dir)
     if "generate" in loaded.model.capabilities and len(loaded.input_shape) == 3:
         from aekit.report.generative import generative_sections
 
@@ -132,11 +141,12 @@ def _summary_section(loaded: LoadedRun, history: list[dict[str, float]],
     preset = f"<b>{_e(m.preset)}</b> preset (family {_e(m.name)})" if m.preset else \
         f"<b>{_e(m.name)}</b> family"
     rows.append(("Model", f"{preset}, {n_params:,} parameters"))
-    code = model.code_size
-    latent = "—" if m.latent_dim is None else str(m.latent_dim)
-    rows.append(("Latent size / code size",
-                 f"latent_dim {_e(latent)}; each sample is encoded as {code} number"
-                 f"{'s' if code != 1 else ''}"))
+    if "embed" in model.capabilities:
+        code = model.code_size
+        latent = "—" if m.latent_dim is None else str(m.latent_dim)
+        rows.append(("Latent size / code size",
+                     f"latent_dim {_e(latent)}; each sample is encoded as {code} number"
+                     f"{'s' if code != 1 else ''}"))
     shape = "×".join(str(s) for s in loaded.input_shape)
     data = f"<b>{_e(cfg.data.source)}</b>, samples of shape {_e(shape)}"
     if info.get("kind"):
@@ -152,6 +162,11 @@ def _summary_section(loaded: LoadedRun, history: list[dict[str, float]],
     task = f"<b>{_e(cfg.task.name)}</b>"
     if cfg.task.name == "denoise":
         task += f" with noise <code>{_e(cfg.task.noise)}</code>"
+    elif cfg.task.name == "superres":
+        task += f" ×{cfg.task.scale} (inputs bicubic-downscaled from the data)"
+    if info.get("kind") == "photos":
+        task += (f"; trained on {cfg.data.patches} patches of {cfg.data.patch_size}×"
+                 f"{cfg.data.patch_size}, validated and tested on whole photos")
     rows.append(("Task", task))
     epochs = len(history)
     if history:
@@ -240,6 +255,8 @@ def _metrics_section(metrics: dict[str, Any] | None, note: str | None, path: Pat
     if "nl_means" in baselines or "tv" in baselines or "wavelet" in baselines:
         extra = (" Classical denoisers had their parameter tuned on held-out validation "
                  "images with the same noise.")
+    if metrics.get("metric_space"):
+        extra += f" Scores are computed on the {_e(str(metrics['metric_space']))}."
     pca = baselines.get("pca", {})
     pca_txt = (f" PCA keeps {pca['components']} components (as many numbers as the code), "
                f"fitted on the training split." if "components" in pca else "")

@@ -1,9 +1,12 @@
 """``aekit reconstruct`` / ``aekit denoise``: image files in, image files out, same names.
 
-All inputs are read and checked before anything is written, so a bad file never leaves
-a half-written output directory. Grayscale images given to an RGB model are converted
-(and vice versa) — a conversion, not an error. Images whose size differs from the
-model's are refused with the size the model takes, unless ``resize=True``.
+All inputs are read and checked before anything is written, and outputs are staged and
+moved into place at the end, so a bad file never leaves a half-written output directory.
+Grayscale images given to an RGB model are converted (and vice versa) — a conversion,
+not an error. Fully convolutional models (``dncnn``, ``conv-full``, …) take every image
+at its own size (tiled, see :mod:`aekit.tasks.restore`); for the others, images whose
+size differs from the model's are refused with the size the model takes, unless
+``resize=True``.
 """
 
 from __future__ import annotations
@@ -42,42 +45,48 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
     inputs are first corrupted with that spec and seed — handy to try a denoiser on clean
     photos; the noisy versions are written to ``OUT/noisy/`` for comparison.
     """
-    from aekit.data.images import write_image
     from aekit.io import load_run
     from aekit.tasks.infer import corrupted_inputs, predict
     from aekit.tasks.pairs import build_task
+    from aekit.tasks.restore import check_output_names, read_checked, restore, write_all
+    from aekit.train.batches import mix_seed
 
     loaded = load_run(run)
     shape = loaded.input_shape
     if len(shape) != 3:
         raise ConfigError(f"{loaded.path} holds a model for vectors of shape {shape}, not "
                           f"images; use `aekit encode` for tabular data")
+    if "upscale" in loaded.model.capabilities:
+        raise ConfigError(f"{loaded.path} holds a super-resolution model; use `aekit upscale "
+                          f"{loaded.path} IMAGE... --out DIR`")
     if mode == "denoise" and loaded.config.task.name != "denoise" and noise is None:
         raise ConfigError(f"{loaded.path} was trained to reconstruct, not to denoise; train "
                           f"with --task denoise (or use `aekit reconstruct`)")
-    names = [Path(p).name for p in images]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ConfigError(f"several inputs are named {dupes[0]}; outputs keep input names, "
-                          f"so run them in separate calls")
     out_dir = Path(out)
-    for p in images:
-        if Path(p).resolve().parent == out_dir.resolve():
-            raise ConfigError(f"--out {out_dir} is the folder of the input {p}; choose another "
-                              f"folder so inputs are not overwritten")
+    names = check_output_names(images, out_dir)
+    model = loaded.model
+    task_cfg = dataclasses.replace(loaded.config.task, name="denoise", noise=noise or "")
+    if "any_size" in model.capabilities and not resize:
+        # fully convolutional: every photo at its own size, tiled (see aekit.tasks.restore)
+        x_list = read_checked(images, model, shape[0])
+        noisy_list = None
+        if noise is not None:
+            task = build_task(task_cfg)
+            noisy_list = [corrupted_inputs(task, img[None], mix_seed(seed, i))[0]
+                          for i, img in enumerate(x_list)]
+            x_list = noisy_list
+        outputs = [np.clip(restore(model, img), 0, 1) for img in x_list]
+        named = list(zip(names, outputs, strict=True))
+        if noisy_list is not None:
+            named += [(f"noisy/{n}", np.clip(v, 0, 1)) for n, v in zip(names, noisy_list,
+                                                                      strict=True)]
+        return write_all(out_dir, named)[: len(names)]
     x = np.stack(read_images(images, shape, resize))  # (n, c, h, w)
     noisy = None
     if noise is not None:
-        task_cfg = dataclasses.replace(loaded.config.task, name="denoise", noise=noise)
         x = noisy = corrupted_inputs(build_task(task_cfg), x, seed)
-    x_hat, _ = predict(loaded.model, x)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, img in zip(names, np.clip(x_hat, 0, 1), strict=True):
-        write_image(out_dir / name, img)
-        written.append(out_dir / name)
+    x_hat, _ = predict(model, x)
+    named = list(zip(names, np.clip(x_hat, 0, 1), strict=True))
     if noisy is not None:
-        (out_dir / "noisy").mkdir(exist_ok=True)
-        for name, img in zip(names, np.clip(noisy, 0, 1), strict=True):
-            write_image(out_dir / "noisy" / name, img)
-    return written
+        named += [(f"noisy/{n}", v) for n, v in zip(names, np.clip(noisy, 0, 1), strict=True)]
+    return write_all(out_dir, named)[: len(names)]

@@ -61,7 +61,7 @@ def corrupted_inputs(task: Task, x: np.ndarray, seed: int, batch_size: int = 512
     """
     from aekit.train.batches import BatchSet
 
-    if not task.corrupts:
+    if not task.corrupts and task.scale == 1:
         return x
     bs = BatchSet(torch.from_numpy(x), task, batch_size, shuffle=False, seed=seed)
     return np.concatenate([bs[i][0].numpy() for i in range(len(bs))])

@@ -1,0 +1,66 @@
+"""Report sections for restoration runs (super-resolution and denoising of photos).
+
+Side-by-side crops (low-res / bicubic / this model / truth, or noisy / best classical
+baseline / this model / clean) read from ``restoration_crops.npz``, which ``aekit
+evaluate`` writes, and the per-image scores from ``metrics.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aekit.report.html import _e, _figure, _fmt, _Section
+
+
+def restoration_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: Path
+                         ) -> list[_Section]:
+    """The crops figure and the per-image table (empty when the run was not evaluated)."""
+    from aekit.evaluate.restoration import CROPS, load_crops
+    from aekit.report.figures import image_rows
+
+    sec = _Section("restoration", "Restoration examples")
+    try:
+        crops = load_crops(loaded.path / CROPS)
+    except (OSError, ValueError, KeyError) as exc:
+        sec.body.append(f"<p class=note>{CROPS} could not be read ({_e(str(exc))}); run "
+                        f"<code>aekit evaluate {_e(str(loaded.path))}</code> again.</p>")
+        return [sec]
+    if crops is None:
+        if metrics is None:
+            return []
+        sec.body.append(f"<p class=note>No {CROPS} in this run; run <code>aekit evaluate "
+                        f"{_e(str(loaded.path))}</code> to make it.</p>")
+    else:
+        rows, names = crops
+        labels = [label for label, _ in rows]
+        per_image = [(name, np.stack([arr[i] for _, arr in rows])) for i, name in
+                     enumerate(names)]
+        png = image_rows(per_image, fig_dir / "restoration.png", labels)
+        side = rows[0][1].shape[-1]
+        scale = (metrics or {}).get("scale")
+        how = (f"the low-res input is shown enlarged ×{scale} by pixel repetition"
+               if scale else "all panels share one noise draw, the one evaluation scored")
+        sec.body.append(_figure(
+            png, f"One {side}×{side} crop per test photo: {', '.join(_e(x) for x in labels)}. "
+                 f"Each crop is the window with the most detail in the truth (largest mean "
+                 f"gradient), not the one where this model looks best; {how}.",
+            "restoration crops"))
+    images = (metrics or {}).get("images") or []
+    if images:
+        sr = "bicubic_psnr" in images[0]
+        ref = "bicubic" if sr else "noisy input"
+        key = "bicubic_psnr" if sr else "noisy_psnr"
+        head = (f"<tr><th>photo</th><th>PSNR (dB)</th><th>SSIM</th><th>{ref} PSNR</th>"
+                f"<th>gain (dB)</th></tr>")
+        body = "".join(
+            f"<tr><td>{_e(str(r['name']))}</td><td class=num>{_fmt(r['psnr'], '{:.2f}')}</td>"
+            f"<td class=num>{_fmt(r['ssim'], '{:.4f}')}</td>"
+            f"<td class=num>{_fmt(r[key], '{:.2f}')}</td>"
+            f"<td class=num>{_fmt(r['psnr'] - r[key], '{:+.2f}')}</td></tr>" for r in images)
+        space = (metrics or {}).get("metric_space", "")
+        sec.body.append(f"<table class=metrics><thead>{head}</thead><tbody>{body}</tbody>"
+                        f"</table><p class=muted>Per test photo; {_e(space)}.</p>")
+    return [sec]

@@ -1,0 +1,256 @@
+"""Restoration: super-resolution pairs and models, tiled inference, Y-channel metrics,
+photo folders, the upscale / denoise verbs and their bad inputs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from aekit.cli import main
+from tests.conftest import one_error_line
+
+
+def _photo(h: int, w: int, seed: int, channels: int = 3) -> np.ndarray:
+    """A smooth (c, h, w) 'photo' with edges: gradients plus a few bright discs."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w] / max(h, w)
+    img = 0.3 + 0.3 * np.sin(6 * xx + rng.random()) * np.cos(4 * yy)
+    for _ in range(4):
+        cy, cx, r = rng.random() * h, rng.random() * w, 3 + rng.random() * 6
+        img = img + 0.4 * (((np.mgrid[0:h, 0:w][0] - cy) ** 2
+                            + (np.mgrid[0:h, 0:w][1] - cx) ** 2) < r * r)
+    out = np.stack([np.clip(img * (0.8 + 0.2 * c), 0, 1) for c in range(channels)])
+    return out.astype(np.float32)
+
+
+def _save(path: Path, img: np.ndarray) -> Path:
+    from aekit.data.images import write_image
+
+    write_image(path, img)
+    return path
+
+
+@pytest.fixture
+def photo_dir(tmp_path: Path) -> Path:
+    """Six photos of different sizes (train 5 / test 1 by the 80/20 split... at least 1)."""
+    root = tmp_path / "photos"
+    root.mkdir()
+    for i, (h, w) in enumerate([(40, 52), (48, 48), (36, 60), (44, 40), (50, 38), (42, 46)]):
+        _save(root / f"p{i}.png", _photo(h, w, i))
+    return root
+
+
+# -- pairs and resampling -------------------------------------------------------------------
+def test_bicubic_pairs_shapes_and_constant_images() -> None:
+    from aekit.config import TaskConfig
+    from aekit.data.corruptions import bicubic_down, bicubic_up
+    from aekit.tasks.pairs import build_task
+
+    task = build_task(TaskConfig(name="superres", scale=3))
+    x = torch.rand(2, 1, 31, 20)
+    lr, hr = task.pair(x, None)
+    assert hr.shape == (2, 1, 30, 18) and lr.shape == (2, 1, 10, 6)
+    assert torch.equal(hr, x[..., :30, :18])  # mod-crop keeps the top-left
+    flat = torch.full((1, 3, 12, 12), 0.4)
+    assert torch.allclose(bicubic_down(flat, 2), torch.full((1, 3, 6, 6), 0.4), atol=1e-6)
+    assert torch.allclose(bicubic_up(flat, 4), torch.full((1, 3, 48, 48), 0.4), atol=1e-6)
+
+
+def test_bicubic_matches_pillow_within_rounding() -> None:
+    from PIL import Image
+
+    from aekit.data.corruptions import bicubic_down, bicubic_up
+
+    a = (_photo(40, 60, 3, channels=1)[0] * 255).round().astype(np.uint8)
+    t = torch.from_numpy(a.astype(np.float32) / 255)[None, None]
+    down = np.asarray(Image.fromarray(a).resize((30, 20), Image.Resampling.BICUBIC), np.float32)
+    up = np.asarray(Image.fromarray(a).resize((120, 80), Image.Resampling.BICUBIC), np.float32)
+    assert np.abs(bicubic_down(t, 2)[0, 0].numpy() * 255 - down).max() < 1.5
+    # Pillow rounds to 8 bits between its two passes; PyTorch's plain bicubic (a = −0.75)
+    # is off by 0.51 grey levels on average at these sharp edges, ours by 0.22
+    ours = np.round(bicubic_up(t, 2)[0, 0].numpy() * 255)
+    assert np.abs(ours - up).mean() < 0.3
+
+
+# -- models ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("preset", ["srcnn", "srcnn-post", "espcn"])
+@pytest.mark.parametrize("scale", [2, 3, 4])
+def test_superres_models_take_any_size(preset: str, scale: int) -> None:
+    from aekit.models import build_model, preset_config
+
+    cfg = preset_config(preset)
+    cfg.scale = scale
+    model = build_model(cfg, (3, 24, 24)).eval()
+    out = model(torch.rand(1, 3, 13, 22))
+    assert out["x_hat"].shape == (1, 3, 13 * scale, 22 * scale)
+    assert {"any_size", "upscale"} <= model.capabilities and "embed" not in model.capabilities
+
+
+def test_residual_superres_starts_at_bicubic() -> None:
+    """The last layer starts near zero, so an untrained residual model ≈ bicubic."""
+    from aekit.data.corruptions import bicubic_up
+    from aekit.models import build_model, preset_config
+
+    cfg = preset_config("espcn")
+    cfg.scale = 2
+    model = build_model(cfg, (1, 16, 16)).eval()
+    x = torch.rand(1, 1, 10, 10)
+    assert torch.allclose(model(x)["x_hat"], bicubic_up(x, 2), atol=0.05)
+
+
+def test_dncnn_predicts_the_noise() -> None:
+    from aekit.models import build_model, preset_config
+
+    cfg = preset_config("dncnn-s")
+    model = build_model(cfg, (1, 16, 16)).eval()
+    x = torch.rand(2, 1, 21, 17)
+    out = model(x)
+    assert torch.allclose(out["x_hat"], x - out["noise"])
+    assert out["x_hat"].shape == x.shape and len([m for m in model.modules()
+                                                  if isinstance(m, torch.nn.Conv2d)]) == 10
+
+
+@pytest.mark.parametrize("preset", ["srcnn", "srcnn-post", "espcn", "dncnn-s", "conv-full"])
+def test_tiled_inference_equals_one_pass(preset: str) -> None:
+    from aekit.models import build_model, preset_config
+    from aekit.tasks.restore import restore
+
+    torch.manual_seed(0)
+    cfg = preset_config(preset)
+    cfg.scale = 3
+    model = build_model(cfg, (1, 16, 16)).eval()
+    for m in model.modules():  # random BN statistics so the test can fail
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.1, 0.1)
+            m.running_var.uniform_(0.5, 1.5)
+    img = np.random.default_rng(0).random((1, 45, 61)).astype(np.float32)
+    whole = restore(model, img, tile=4096)
+    tiled = restore(model, img, tile=16)
+    assert whole.shape == (1, 45 * model.scale, 61 * model.scale)
+    np.testing.assert_allclose(tiled, whole, atol=1e-5)
+
+
+# -- metrics --------------------------------------------------------------------------------
+def test_y_channel_is_bt601_studio_swing() -> None:
+    from aekit.data.images import convert_channels
+    from aekit.evaluate.restoration import y_channel
+
+    assert y_channel(np.ones((3, 2, 2)))[0, 0] == pytest.approx(235 / 255)
+    assert y_channel(np.zeros((3, 2, 2)))[0, 0] == pytest.approx(16 / 255)
+    rgb = np.random.default_rng(1).random((3, 5, 5)).astype(np.float32)
+    gray = convert_channels(rgb[None], 1)[0]
+    np.testing.assert_allclose(y_channel(gray), y_channel(rgb), atol=1e-5)
+
+
+def test_sr_psnr_crops_the_border_and_uses_y() -> None:
+    from aekit.evaluate.restoration import sr_scores
+
+    truth = np.full((1, 20, 20), 0.5, np.float32)
+    pred = truth + 0.1
+    pred[:, :2] = 1.0  # garbage in the 2-pixel border is ignored at ×2
+    psnr, ssim = sr_scores(pred, truth, 2)
+    assert psnr == pytest.approx(-20 * math.log10(0.1 * 219 / 255), abs=1e-3)
+    assert sr_scores(truth, truth, 2)[0] == 100.0  # perfect: capped
+
+
+def test_ycbcr_round_trip() -> None:
+    from aekit.tasks.restore import rgb_to_ycbcr, ycbcr_to_rgb
+
+    rgb = np.random.default_rng(2).random((3, 6, 7)).astype(np.float32)
+    np.testing.assert_allclose(ycbcr_to_rgb(rgb_to_ycbcr(rgb)), rgb, atol=2e-3)
+
+
+# -- photo folders and end to end -----------------------------------------------------------
+def test_photos_source_keeps_native_sizes(photo_dir: Path) -> None:
+    from aekit.config import DataConfig
+    from aekit.data import load_dataset
+    from aekit.data.splits import make_splits
+
+    ds = load_dataset(f"photos:{photo_dir}")
+    assert ds.kind == "photos" and len(ds.x_train) + len(ds.x_test) == 6
+    assert len({im.shape for im in ds.x_train}) > 1
+    sp = make_splits(DataConfig(source=f"photos:{photo_dir}", patch_size=16, patches=50,
+                                val_fraction=0.2), seed=0)
+    assert sp.x_train.shape == (50, 3, 16, 16) and len(sp.x_val) == 1
+    assert sp.val_names[0] not in set(sp.test_names)
+
+
+def test_superres_end_to_end(photo_dir: Path, tmp_path: Path,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "sr"
+    assert main(["train", "--model", "espcn", "--data", f"photos:{photo_dir}", "--task",
+                 "superres", "--scale", "2", "--epochs", "1", "--batch-size", "16", "--quiet",
+                 "--set", "data.patch_size=16", "--set", "data.patches=64",
+                 "--out", str(run)]) == 0
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["scale"] == 2 and "bicubic" in m["baselines"] and len(m["images"]) == m["n"]
+    assert m["gain_db"] == pytest.approx(m["metrics"]["psnr"] - m["baselines"]["bicubic"]["psnr"])
+    assert (run / "restoration_crops.npz").is_file()
+    html = (run / "report.html").read_text()
+    assert "Restoration examples" in html and "Bicubic upscaling" in html
+
+    img = _save(tmp_path / "in" / "big.png", _photo(70, 90, 9))
+    gray = _save(tmp_path / "in" / "gray.png", _photo(20, 24, 8, channels=1))
+    out = tmp_path / "up"
+    capsys.readouterr()
+    assert main(["upscale", str(run), str(img), str(gray), "--out", str(out), "--scale", "2",
+                 "--tile", "32"]) == 0
+    from aekit.data.images import read_image
+
+    assert read_image(out / "big.png").shape == (3, 140, 180)
+    assert read_image(out / "gray.png").shape == (3, 40, 48)  # converted to the model's RGB
+    assert not list(out.glob(".aekit-partial-*"))
+
+    # bad inputs: one line each, nothing written
+    tiny = _save(tmp_path / "in2" / "tiny.png", _photo(3, 3, 1))
+    bad = tmp_path / "in2" / "broken.png"
+    bad.write_bytes(b"not an image")
+    for args, needle in (([str(img), str(tiny)], "needs at least 4×4"),
+                         ([str(img), str(bad)], "not an image file"),
+                         ([str(img), "--scale", "3"], "trained for ×2")):
+        out2 = tmp_path / f"none{len(needle)}"
+        assert main(["upscale", str(run), *args, "--out", str(out2)]) == 2
+        assert needle in one_error_line(capsys)
+        assert not out2.exists()
+
+
+def test_photo_denoising_end_to_end(photo_dir: Path, tmp_path: Path) -> None:
+    run = tmp_path / "dn"
+    assert main(["train", "--model", "dncnn", "--data", f"photos:{photo_dir}", "--task",
+                 "denoise", "--noise", "gaussian255:25", "--epochs", "1", "--quiet",
+                 "--batch-size", "16", "--set", "model.depth=3", "--set", "model.filters=[8]",
+                 "--set", "data.patch_size=16", "--set", "data.patches=32",
+                 "--set", "data.channels=1", "--out", str(run)]) == 0
+    m = json.loads((run / "metrics.json").read_text())
+    assert {"nl_means", "tv", "wavelet", "bilateral"} <= set(m["baselines"])
+    assert m["best_baseline"] == max(m["baselines"], key=lambda k: m["baselines"][k]["psnr"])
+    assert m["input"]["psnr"] < m["baselines"][m["best_baseline"]]["psnr"]
+    img = _save(tmp_path / "in" / "odd.png", _photo(37, 53, 4))
+    out = tmp_path / "den"
+    assert main(["denoise", str(run), str(img), "--noise", "gaussian255:25",
+                 "--out", str(out)]) == 0
+    from aekit.data.images import read_image
+
+    assert read_image(out / "odd.png").shape == (1, 37, 53)
+    assert (out / "noisy" / "odd.png").is_file()
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--model", "conv", "--task", "superres"], "needs a super-resolution model"),
+    (["--model", "srcnn", "--task", "reconstruct"], "upscales images"),
+    (["--model", "dense", "--task", "denoise"], "fully convolutional"),
+    (["--model", "dncnn", "--task", "reconstruct"], "restoration"),
+    (["--model", "srcnn", "--task", "superres", "--scale", "5"], "task.scale must be 2, 3 or 4"),
+])
+def test_bad_restoration_configs(photo_dir: Path, tmp_path: Path, args: list[str],
+                                 needle: str, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "run"
+    assert main(["train", "--data", f"photos:{photo_dir}", *args, "--epochs", "1",
+                 "--out", str(out)]) == 2
+    assert needle in one_error_line(capsys)
+    assert not out.exists()
