@@ -34,6 +34,9 @@ class DataConfig:
     # photos (natural-images, photos:DIR): training samples are random square patches
     patch_size: int = 48  # side of a training patch, in (high-resolution) pixels
     patches: int = 8000  # patches cut once (seeded) from the training photos
+    # photos: training photos are also used downscaled by these factors (scale
+    # augmentation: finer detail, more variety from few photos); [] = native size only
+    photo_scales: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -369,6 +372,9 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError(f"data.limit must be ≥ 2; got {cfg.data.limit}")
     if cfg.task.scale not in (2, 3, 4):
         raise ConfigError(f"task.scale must be 2, 3 or 4; got {cfg.task.scale}")
+    if any(not 0.1 <= f < 1.0 for f in cfg.data.photo_scales):
+        raise ConfigError(f"data.photo_scales must lie in [0.1, 1), e.g. [0.75, 0.5]; got "
+                          f"{cfg.data.photo_scales}")
     if cfg.data.patch_size < 8 or cfg.data.patches < 1:
         raise ConfigError(f"data.patch_size must be ≥ 8 and data.patches ≥ 1; got "
                           f"{cfg.data.patch_size} and {cfg.data.patches}")

@@ -13,7 +13,8 @@ are :data:`MIN_PHOTOS_FOR_TWO_VAL` or more) is held out whole for
 validation (larger photos are cut to their most detailed :data:`VAL_MAX_SIDE`-pixel
 window, which bounds the cost of validating every epoch without keeping only a flat
 middle), ``data.patches`` random ``data.patch_size`` patches, each randomly flipped or
-rotated by 90°, are cut from the remaining photos (seeded, see
+rotated by 90°, are cut from the remaining photos (and from copies downscaled by each
+factor in ``data.photo_scales``) (seeded, see
 :mod:`aekit.data.patches`), and the test photos stay whole. No patch ever comes from a
 validation or test photo.
 """
@@ -80,6 +81,22 @@ def detail_crop(img: np.ndarray, side: int) -> np.ndarray:
     return img[..., top:top + side, left:left + side]
 
 
+def _downscaled(photos: list[np.ndarray], factor: float, min_side: int) -> list[np.ndarray]:
+    """Photos resized by ``factor`` (anti-aliased bicubic); ones that become smaller than
+    ``min_side`` are left out."""
+    import torch
+    import torch.nn.functional as F
+
+    out = []
+    for im in photos:
+        h, w = round(im.shape[1] * factor), round(im.shape[2] * factor)
+        if min(h, w) >= min_side:
+            t = F.interpolate(torch.from_numpy(im)[None], size=(h, w), mode="bicubic",
+                              antialias=True, align_corners=False)
+            out.append(t[0].clamp_(0, 1).numpy())
+    return out
+
+
 def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
     from aekit.data.patches import extract_patches
 
@@ -95,8 +112,9 @@ def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
     perm = np.random.default_rng(seed).permutation(n)
     tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
     count = cfg.patches if cfg.limit is None else min(cfg.patches, cfg.limit)
-    x_train = extract_patches([photos[i] for i in tr], cfg.patch_size, count, seed,
-                              augment=True)
+    sources = [photos[i] for i in tr]
+    sources += [im for f in cfg.photo_scales for im in _downscaled(sources, f, cfg.patch_size)]
+    x_train = extract_patches(sources, cfg.patch_size, count, seed, augment=True)
     return Splits(
         x_train=x_train, y_train=None,
         x_val=[np.ascontiguousarray(detail_crop(photos[i], VAL_MAX_SIDE)) for i in va],
