@@ -42,9 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", nargs="*", choices=list(BARS), help="run only these")
     args = ap.parse_args(argv)
 
-    from aekit.config import RunConfig, apply_overrides
+    from _runs import train_or_reuse
+
     from aekit.evaluate.run import evaluate_run
-    from aekit.train.run import train_run
 
     results = {}
     for name, (over, bar, ref) in BARS.items():
@@ -52,16 +52,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         run = Path(args.out) / name
         t0 = time.perf_counter()
-        if not (args.reuse and (run / "model.safetensors").is_file()):
-            cfg = RunConfig()
-            apply_overrides(cfg, [f"{k}={v}" for k, v in over.items()])
-            cfg.train.epochs = max(1, round(cfg.train.epochs * args.epochs_scale))
-            if run.exists():
-                import shutil
-
-                shutil.rmtree(run)
-            print(f"== {name}: training {cfg.train.epochs} epochs", file=sys.stderr)
-            train_run(cfg, run, quiet=True, evaluate=False)
+        train_or_reuse(name, over, run, epochs_scale=args.epochs_scale, reuse=args.reuse)
         m = evaluate_run(run, progress=False)
         base = m["baselines"]
         ref_name = "pca" if ref == "pca" else max(

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -68,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="run these (default: the three bars)")
     args = ap.parse_args(argv)
 
-    from aekit.config import RunConfig, apply_overrides
+    from _runs import train_or_reuse
+
     from aekit.evaluate.run import evaluate_run
-    from aekit.train.run import train_run
 
     chosen = args.only or [k for k, v in RUNS.items() if v[3]]
     out = Path(args.out)
@@ -79,19 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in chosen:
         over, bar, ref, _ = RUNS[name]
         run = out / name
-        t0 = time.perf_counter()
-        train_s = None
-        if not (args.reuse and (run / "model.safetensors").is_file()):
-            cfg = RunConfig()
-            apply_overrides(cfg, [f"{k}={v}" for k, v in over.items()])
-            cfg.train.epochs = max(1, round(cfg.train.epochs * args.epochs_scale))
-            if run.exists():
-                import shutil
-
-                shutil.rmtree(run)
-            print(f"== {name}: training {cfg.train.epochs} epochs", file=sys.stderr, flush=True)
-            train_run(cfg, run, quiet=True, evaluate=False)
-            train_s = round(time.perf_counter() - t0, 1)
+        train_s = train_or_reuse(name, over, run, epochs_scale=args.epochs_scale,
+                                 reuse=args.reuse)
+        if train_s is None:  # reused: keep the time of the training that made it
+            train_s = results.get(name, {}).get("train_seconds")
         t1 = time.perf_counter()
         m = evaluate_run(run, progress=False)
         base = m["baselines"]

@@ -81,6 +81,17 @@ def detail_crop(img: np.ndarray, side: int) -> np.ndarray:
     return img[..., top:top + side, left:left + side]
 
 
+def _hold_out(n: int, fraction: float, seed: int, at_least: int, too_few: str
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted (train, validation) indices: a seeded ``fraction`` of ``n`` (at least
+    ``at_least`` when the fraction is > 0) is held out; ``too_few`` if nothing is left."""
+    n_val = max(at_least, int(round(n * fraction))) if fraction > 0 else 0
+    if n - n_val < 1:
+        raise DataError(too_few)
+    perm = np.random.default_rng(seed).permutation(n)
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
 def _downscaled(photos: list[np.ndarray], factor: float, min_side: int) -> list[np.ndarray]:
     """Photos resized by ``factor`` (anti-aliased bicubic); ones that become smaller than
     ``min_side`` are left out."""
@@ -103,14 +114,10 @@ def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
     photos = list(ds.x_train)
     names = _names(ds.ids_train, len(photos), "train")
     n = len(photos)
-    n_val = max(1, int(round(n * cfg.val_fraction))) if cfg.val_fraction > 0 else 0
-    if n_val and n >= MIN_PHOTOS_FOR_TWO_VAL:  # one photo is too noisy a signal to pick epochs
-        n_val = max(2, n_val)
-    if n - n_val < 1:
-        raise DataError(f"{cfg.source}: only {n} training photo(s); need at least 2 to hold "
-                        f"one out for validation (add photos or set data.val_fraction=0)")
-    perm = np.random.default_rng(seed).permutation(n)
-    tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    # one photo is too noisy a signal to pick epochs: two from MIN_PHOTOS_FOR_TWO_VAL on
+    tr, va = _hold_out(n, cfg.val_fraction, seed, 2 if n >= MIN_PHOTOS_FOR_TWO_VAL else 1,
+                       f"{cfg.source}: only {n} training photo(s); need at least 2 to hold one "
+                       f"out for validation (add photos or set data.val_fraction=0)")
     count = cfg.patches if cfg.limit is None else min(cfg.patches, cfg.limit)
     sources = [photos[i] for i in tr]
     sources += [im for f in cfg.photo_scales for im in _downscaled(sources, f, cfg.patch_size)]
@@ -144,14 +151,9 @@ def make_splits(cfg: DataConfig, seed: int) -> Splits:
         x, y = x[: cfg.limit], (y[: cfg.limit] if y is not None else None)
         rows = rows[: cfg.limit]
     n = x.shape[0]
-    n_val = int(round(n * cfg.val_fraction)) if cfg.val_fraction > 0 else 0
-    if cfg.val_fraction > 0:
-        n_val = max(1, n_val)
-    if n - n_val < 1:
-        raise DataError(f"{cfg.source}: only {n} training samples; need at least 2 "
-                        f"(raise data.limit or lower data.val_fraction)")
-    perm = np.random.default_rng(seed).permutation(n)
-    tr, va = np.sort(perm[n_val:]), np.sort(perm[:n_val])
+    tr, va = _hold_out(n, cfg.val_fraction, seed, 1,
+                       f"{cfg.source}: only {n} training samples; need at least 2 (raise "
+                       f"data.limit or lower data.val_fraction)")
     return Splits(
         x_train=x[tr], y_train=y[tr] if y is not None else None,
         x_val=x[va], y_val=y[va] if y is not None else None,
