@@ -116,15 +116,18 @@ def test_dncnn_predicts_the_noise() -> None:
 
 
 @pytest.mark.parametrize("preset", ["srcnn", "srcnn-post", "espcn", "dncnn-s", "conv-full"])
-def test_tiled_inference_equals_one_pass(preset: str) -> None:
+@pytest.mark.parametrize(("scale", "residual"), [(2, True), (3, False), (4, True)])
+def test_tiled_inference_equals_one_pass(preset: str, scale: int, residual: bool) -> None:
     from aekit.models import build_model, preset_config
     from aekit.tasks.restore import restore
 
     torch.manual_seed(0)
     cfg = preset_config(preset)
-    cfg.scale = 3
+    cfg.scale, cfg.residual = scale, residual
     model = build_model(cfg, (1, 16, 16)).eval()
-    for m in model.modules():  # random BN statistics so the test can fail
+    for m in model.modules():  # large random weights and BN statistics so the test can fail
+        if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d):
+            torch.nn.init.normal_(m.weight, std=0.3)
         if isinstance(m, torch.nn.BatchNorm2d):
             m.running_mean.uniform_(-0.1, 0.1)
             m.running_var.uniform_(0.5, 1.5)
@@ -132,7 +135,8 @@ def test_tiled_inference_equals_one_pass(preset: str) -> None:
     whole = restore(model, img, tile=4096)
     tiled = restore(model, img, tile=16)
     assert whole.shape == (1, 45 * model.scale, 61 * model.scale)
-    np.testing.assert_allclose(tiled, whole, atol=1e-5)
+    # float error only: the large weights give outputs of size ~10
+    np.testing.assert_allclose(tiled, whole, atol=1e-5 * max(1.0, float(np.abs(whole).max())))
 
 
 # -- metrics --------------------------------------------------------------------------------
@@ -244,7 +248,10 @@ def test_photo_denoising_end_to_end(photo_dir: Path, tmp_path: Path) -> None:
     (["--model", "conv", "--task", "superres"], "needs a super-resolution model"),
     (["--model", "srcnn", "--task", "reconstruct"], "upscales images"),
     (["--model", "dense", "--task", "denoise"], "fully convolutional"),
-    (["--model", "dncnn", "--task", "reconstruct"], "restoration"),
+    (["--model", "dncnn", "--task", "reconstruct"], "restores images"),
+    (["--model", "dncnn", "--task", "denoise", "--set", "model.kernel_size=4"], "odd"),
+    (["--model", "dncnn", "--task", "denoise", "--set", "model.filters=[8,8]"], "one width"),
+    (["--model", "espcn", "--task", "superres", "--latent-dim", "8"], "have no code"),
     (["--model", "srcnn", "--task", "superres", "--scale", "5"], "task.scale must be 2, 3 or 4"),
     (["--model", "srcnn", "--task", "superres", "--set", "data.photo_scales=[1.5]"],
      "data.photo_scales must lie in [0.1, 1)"),
@@ -294,3 +301,43 @@ def test_superres_on_fixed_size_images(tiny_npz: str, tmp_path: Path) -> None:
     assert m["n"] == 32 and len(m["images"]) == 32 and "bicubic" in m["baselines"]
     assert math.isfinite(m["metrics"]["ssim"])
     assert "Restoration examples" in (run / "report.html").read_text()
+
+
+def test_code_verbs_refuse_restoration_runs(photo_dir: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """encode / score / probe / traverse / decode need codes of fixed-size samples."""
+    run = tmp_path / "dn"
+    assert main(["train", "--model", "dncnn", "--data", f"photos:{photo_dir}", "--task",
+                 "denoise", "--noise", "gaussian255:25", "--epochs", "1", "--quiet", "--no-eval",
+                 "--set", "model.depth=3", "--set", "model.filters=[4]",
+                 "--set", "data.patch_size=16", "--set", "data.patches=16",
+                 "--out", str(run)]) == 0
+    np.save(tmp_path / "z.npy", np.zeros((2, 4), np.float32))
+    for args, needle in (
+            (["encode", str(run), "--out", str(tmp_path / "c.npy")], "has none"),
+            (["score", str(run), "--out", str(tmp_path / "s.csv")], "has none"),
+            (["probe", str(run)], "has none"),
+            (["traverse", str(run), "--out", str(tmp_path / "t.png")], "cannot decode codes"),
+            (["decode", str(run), str(tmp_path / "z.npy"), "--out", str(tmp_path / "d")],
+             "has none")):
+        assert main(args) == 2
+        assert needle in one_error_line(capsys)
+    assert not (tmp_path / "c.npy").exists() and not (tmp_path / "d").exists()
+
+
+def test_scale_without_superres_is_refused(tiny_npz: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--model", "conv", "--data", tiny_npz, "--scale", "3",
+                 "--out", str(tmp_path / "r")]) == 2
+    assert "--scale is for --task superres" in one_error_line(capsys)
+
+
+def test_encode_refuses_photo_datasets(photo_dir: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    run = tmp_path / "cf"
+    assert main(["train", "--model", "conv-full", "--data", f"photos:{photo_dir}", "--task",
+                 "denoise", "--noise", "gaussian255:25", "--epochs", "1", "--quiet", "--no-eval",
+                 "--set", "model.filters=[4,4]", "--set", "data.patch_size=16",
+                 "--set", "data.patches=16", "--out", str(run)]) == 0
+    assert main(["encode", str(run), "--out", str(tmp_path / "c.npy")]) == 2
+    assert "photos of different sizes" in one_error_line(capsys)

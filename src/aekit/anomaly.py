@@ -219,7 +219,7 @@ def score_run(run: str | Path, *, out: str | Path, data: str | None = None,
     was trained on some classes only (``data.train_classes``) and the scored data has
     labels, the AUROC of "label not in train_classes" is reported too.
     """
-    from aekit.data.splits import dataset_for_run, make_splits
+    from aekit.data.splits import dataset_for_run, make_splits, require_codes
     from aekit.io import atomic_write_text, load_run
 
     if contamination is not None and quantile is not None:
@@ -236,8 +236,9 @@ def score_run(run: str | Path, *, out: str | Path, data: str | None = None,
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be ≥ 1; got {limit}")
     loaded = load_run(run)
+    require_codes(loaded, "score")
     cfg = loaded.config
-    data_cfg, ds = dataset_for_run(loaded, data)
+    data_cfg, ds = dataset_for_run(loaded, data, verb="score")
     x = np.asarray(ds.x_test if split == "test" else ds.x_train, dtype=np.float32)
     y = ds.y_test if split == "test" else ds.y_train
     if limit is not None:

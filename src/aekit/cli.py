@@ -97,6 +97,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if not args.out:
             raise AekitError("train needs --out RUN_DIR (or --resume RUN_DIR)")
         cfg = config_from_cli(args)
+        if args.scale is not None and cfg.task.name != "superres":
+            raise AekitError(f"--scale is for --task superres (this run's task is "
+                             f"{cfg.task.name})")
         run_dir = train_run(cfg, args.out, quiet=args.quiet, evaluate=not args.no_eval)
     print(f"run written to {run_dir}")
     return 0
@@ -123,7 +126,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 
     written = apply_to_images(args.run, args.images, args.out, mode=args.verb,
                               noise=getattr(args, "noise", None), seed=args.seed,
-                              resize=args.resize)
+                              resize=args.resize, tile=getattr(args, "tile", 256))
     for path in written:
         print(path)
     return 0
@@ -314,6 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="resize inputs to the model's image size instead of refusing them")
         if verb == "denoise":
             p.add_argument("--noise", help="add this corruption first (to demo on clean images)")
+            p.add_argument("--tile", type=int, default=256,
+                           help="fully convolutional models: tile side in pixels (default 256)")
         p.set_defaults(func=_cmd_apply)
 
     p = sub.add_parser("upscale", help="super-resolve image files of any size (srcnn, espcn)")

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from aekit.config import DataConfig
-from aekit.errors import DataError
+from aekit.errors import ConfigError, DataError
 
 VAL_MAX_SIDE = 384  # validation photos are cut to at most this many pixels a side
 MIN_PHOTOS_FOR_TWO_VAL = 8  # from this many training photos on, hold out at least two
@@ -173,23 +173,46 @@ def _check_fits(source: str, shape: tuple[int, ...], loaded: Any) -> None:
                         f"{loaded.path} takes {tuple(loaded.input_shape)}")
 
 
-def splits_for_run(loaded: Any, data: str | None = None) -> tuple[DataConfig, Splits]:
+def require_codes(loaded: Any, verb: str) -> None:
+    """Refuse, in one line, a verb that works on codes for a model that has none."""
+    if "embed" not in loaded.model.capabilities:
+        kind = loaded.config.model.preset or loaded.config.model.name
+        raise ConfigError(f"`aekit {verb}` works on codes, but the {kind} model of "
+                          f"{loaded.path} has none (restoration and GAN models map images "
+                          f"to images); use an autoencoder run")
+
+
+def _refuse_photos(source: str, ds: Any, verb: str | None) -> None:
+    if verb is not None and ds.kind == "photos":
+        raise ConfigError(f"{source} holds photos of different sizes; `aekit {verb}` needs "
+                          f"fixed-size samples: pass --data with images of one size")
+
+
+def splits_for_run(loaded: Any, data: str | None = None, *, verb: str | None = None
+                   ) -> tuple[DataConfig, Splits]:
     """The run's train/val/test splits (of ``data`` instead, if given), checked to fit the model.
 
     ``loaded`` is an :class:`aekit.io.LoadedRun`; the run's split settings (seed,
-    validation fraction, class filter, limit) are kept.
+    validation fraction, class filter, limit) are kept. With ``verb`` (a command that
+    needs fixed-size samples) photo datasets are refused in one line.
     """
     data_cfg = dataclasses.replace(loaded.config.data, source=data) if data \
         else loaded.config.data
     splits = make_splits(data_cfg, loaded.config.train.seed)
+    _refuse_photos(data_cfg.source, splits.dataset, verb)
     _check_fits(data_cfg.source, splits.input_shape, loaded)
     return data_cfg, splits
 
 
-def dataset_for_run(loaded: Any, data: str | None = None) -> tuple[DataConfig, Any]:
-    """The run's whole dataset (or ``data``): no class filter, no limit; checked to fit."""
+def dataset_for_run(loaded: Any, data: str | None = None, *, verb: str = "this command"
+                    ) -> tuple[DataConfig, Any]:
+    """The run's whole dataset (or ``data``): no class filter, no limit; checked to fit.
+
+    The callers (probe, score, similar) need fixed-size samples: photos are refused.
+    """
     data_cfg = dataclasses.replace(loaded.config.data, source=data or loaded.config.data.source,
                                    train_classes=None, limit=None)
     ds = load_dataset_for(data_cfg)
+    _refuse_photos(data_cfg.source, ds, verb)
     _check_fits(data_cfg.source, sample_shape(data_cfg, ds), loaded)
     return data_cfg, ds

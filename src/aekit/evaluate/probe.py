@@ -68,7 +68,7 @@ def probe_run(run: str | Path, *, data: str | None = None, limit: int | None = N
     ``limit`` / ``test_limit`` keep the first N samples of the training (train + val)
     and test splits — probes on all 60 000 raw pixels take a few minutes on 2 cores.
     """
-    from aekit.data.splits import dataset_for_run
+    from aekit.data.splits import dataset_for_run, require_codes
     from aekit.io import load_run, write_json
     from aekit.tasks.infer import encode
 
@@ -79,7 +79,8 @@ def probe_run(run: str | Path, *, data: str | None = None, limit: int | None = N
         if v is not None and v < 2:
             raise ConfigError(f"{name} must be ≥ 2; got {v}")
     loaded = load_run(run)
-    data_cfg, ds = dataset_for_run(loaded, data)
+    require_codes(loaded, "probe")
+    data_cfg, ds = dataset_for_run(loaded, data, verb="probe")
     if ds.y_train is None or ds.y_test is None:
         raise DataError(f"{data_cfg.source} has no labels; `aekit probe` fits classifiers on "
                         f"the codes, so it needs labelled data (pass --data with labels, "

@@ -42,8 +42,13 @@ class DnCNN(Autoencoder):
                               f"shape {self.input_shape}")
         c = self.input_shape[0]
         depth = cfg.depth or 17
+        if cfg.filters is not None and len(cfg.filters) != 1:
+            raise ConfigError(f"dncnn has one width for all its layers: model.filters=[64] "
+                              f"(and model.depth for the number of layers); got {cfg.filters}")
         width = (cfg.filters or [64])[0]
         k = cfg.kernel_size
+        if k % 2 == 0:
+            raise ConfigError(f"dncnn needs an odd model.kernel_size (3 in the paper); got {k}")
         layers: list[nn.Module] = [nn.Conv2d(c, width, k, padding=k // 2), nn.ReLU(inplace=True)]
         for _ in range(depth - 2):
             layers.append(nn.Conv2d(width, width, k, padding=k // 2, bias=not cfg.batch_norm))

@@ -48,6 +48,8 @@ from aekit.registry import register_model
 
 Tensor = torch.Tensor
 
+BICUBIC_REACH = 3  # input pixels a bicubic-upscaled output pixel depends on, at most
+
 # variant -> (kernel sizes of the feature layers, kernel of the output layer, activation)
 VARIANTS: dict[str, tuple[tuple[int, ...], int, str]] = {
     "pre": ((9, 1), 5, "relu"),
@@ -97,6 +99,8 @@ class SuperResolution(Autoencoder):
         if cfg.residual and cfg.output_activation != "linear":
             raise ConfigError("model.residual adds the bicubic image to the output; use "
                               "model.output_activation=linear with it")
+        if cfg.latent_dim is not None:
+            raise ConfigError("super-resolution models have no code: remove model.latent_dim")
         s = self.scale = int(cfg.scale)
         c = self.input_shape[0]
         filters = list(cfg.filters or [64, 32])
@@ -127,13 +131,15 @@ class SuperResolution(Autoencoder):
         self.residual = bool(cfg.residual)
         self.encoder = nn.Sequential(*enc)
         self.decoder = nn.Sequential(*dec)
-        # input pixels an output pixel can see (bicubic support 2 for `pre`)
+        # How far (in input pixels) an output pixel can see: the conv path, and the
+        # bicubic image that `pre` starts from and residual models add (4 taps, 2 on each
+        # side of a position that falls between input pixels: up to 3 pixels away).
         radii = sum(k // 2 for k in kernels)
         if variant == "pre":
-            self.receptive_radius = math.ceil((radii + k_out // 2) / s) + 2
+            conv_path = math.ceil((radii + k_out // 2) / s) + BICUBIC_REACH
         else:
-            self.receptive_radius = radii + math.ceil(k_out / 2 / s) + 1
-        self.receptive_radius += 2 if self.residual else 0
+            conv_path = radii + math.ceil((k_out // 2) / s)
+        self.receptive_radius = max(conv_path, BICUBIC_REACH if self.residual else 0)
         init_weights(self)
         if act == "tanh":
             for m in self.encoder.modules():
@@ -160,11 +166,12 @@ class SuperResolution(Autoencoder):
         Output pixels within the receptive radius of a patch border were computed from
         replicated edge pixels (and a bicubic image clamped at the patch edge), which a
         whole photo never shows at those positions; like the papers' valid convolutions,
-        the loss skips them. Images too small to lose that border are scored whole.
+        the loss skips them. Patches that would keep fewer than 8 pixels a side (tiny
+        quick-run images) are scored whole.
         """
         b = self.receptive_radius * self.scale  # (high-resolution) pixels to skip
         h, w = target.shape[-2:]
-        if self.training and h > 3 * b and w > 3 * b:
+        if self.training and min(h, w) - 2 * b >= max(8, self.scale):
             target = target[..., b:h - b, b:w - b]
             out = {**out, "x_hat": out["x_hat"][..., b:h - b, b:w - b]}
         return super().loss(out, target)

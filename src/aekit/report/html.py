@@ -165,7 +165,9 @@ def _summary_section(loaded: LoadedRun, history: list[dict[str, float]],
     elif cfg.task.name == "superres":
         task += f" ×{cfg.task.scale} (inputs bicubic-downscaled from the data)"
     if info.get("kind") == "photos":
-        task += (f"; trained on {cfg.data.patches} patches of {cfg.data.patch_size}×"
+        n_patches = cfg.data.patches if cfg.data.limit is None else \
+            min(cfg.data.patches, cfg.data.limit)
+        task += (f"; trained on {n_patches} patches of {cfg.data.patch_size}×"
                  f"{cfg.data.patch_size}, validated and tested on whole photos")
     rows.append(("Task", task))
     epochs = len(history)

@@ -7,6 +7,7 @@ evaluate`` writes, and the per-image scores from ``metrics.json``.
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ def restoration_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: P
     sec = _Section("restoration", "Restoration examples")
     try:
         crops = load_crops(loaded.path / CROPS)
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         sec.body.append(f"<p class=note>{CROPS} could not be read ({_e(str(exc))}); run "
                         f"<code>aekit evaluate {_e(str(loaded.path))}</code> again.</p>")
         return [sec]

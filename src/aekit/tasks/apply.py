@@ -37,8 +37,8 @@ def read_images(paths: list[str], shape: tuple[int, ...], resize: bool) -> list[
 
 
 def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode: str,
-                    noise: str | None = None, seed: int = 0, resize: bool = False
-                    ) -> list[Path]:
+                    noise: str | None = None, seed: int = 0, resize: bool = False,
+                    tile: int = 256) -> list[Path]:
     """Pass image files through a run's model; returns the written paths.
 
     ``mode`` is ``reconstruct`` or ``denoise``. With ``noise`` (denoise only) the clean
@@ -75,7 +75,9 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
             noisy_list = [corrupted_inputs(task, img[None], mix_seed(seed, i))[0]
                           for i, img in enumerate(x_list)]
             x_list = noisy_list
-        outputs = [np.clip(restore(model, img), 0, 1) for img in x_list]
+        if tile < 16:
+            raise ConfigError(f"--tile must be at least 16 pixels; got {tile}")
+        outputs = [np.clip(restore(model, img, tile=tile), 0, 1) for img in x_list]
         named = list(zip(names, outputs, strict=True))
         if noisy_list is not None:
             named += [(f"noisy/{n}", np.clip(v, 0, 1)) for n, v in zip(names, noisy_list,

@@ -23,7 +23,7 @@ from aekit.errors import ConfigError, DataError
 def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split: str = "test",
                    limit: int | None = None) -> tuple[Path, int]:
     """Encode a split of the run's data (or of ``data``) and write the codes to ``out``."""
-    from aekit.data.splits import splits_for_run
+    from aekit.data.splits import require_codes, splits_for_run
     from aekit.io import atomic_write_text, load_run
     from aekit.tasks.infer import encode
 
@@ -31,7 +31,8 @@ def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split:
     if out_path.suffix not in (".npy", ".csv"):
         raise ConfigError(f"--out {out_path}: use a .npy or .csv file name")
     loaded = load_run(run)
-    _, splits = splits_for_run(loaded, data)
+    require_codes(loaded, "encode")
+    _, splits = splits_for_run(loaded, data, verb="encode")
     if split == "train":  # the whole training split (train + val), in file order
         x, y, ids = _train_rows_in_file_order(splits)
     else:
@@ -82,10 +83,13 @@ def _save_npy(path: Path, arr: np.ndarray) -> None:
 def decode_file(run: str | Path, codes: str | Path, out: str | Path) -> list[Path]:
     """Decode an (n, code_size) ``.npy`` file into ``OUT/000000.png`` …"""
     from aekit.data.images import write_image
+    from aekit.data.splits import require_codes
     from aekit.io import load_run
     from aekit.tasks.infer import decode
 
     loaded = load_run(run)
+    if "generate" not in loaded.model.capabilities:  # a GAN decodes latents without encoder
+        require_codes(loaded, "decode")
     p = Path(codes)
     if not p.is_file():
         raise DataError(f"{p}: no such file")

@@ -117,6 +117,8 @@ def traverse(run: str | Path, out: str | Path, *, image: str | None = None, step
 
     loaded = load_run(run)
     _image_shape(loaded, "traverse")
+    if not {"embed", "generate"} & loaded.model.capabilities:
+        _require(loaded, "embed", "traverse", "decode codes (it maps images to images)")
     d = loaded.model.code_size
     if image is not None:
         _require(loaded, "embed", "traverse", "encode images (a dcgan has no encoder)")

@@ -145,12 +145,17 @@ def write_all(out_dir: Path, named: list[tuple[str, np.ndarray]]) -> list[Path]:
     place: an error part-way leaves no partial output behind."""
     from aekit.data.images import write_image
 
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".aekit-partial-", dir=out_dir))
     try:
         for name, img in named:
             (stage / name).parent.mkdir(parents=True, exist_ok=True)
             write_image(stage / name, img)
+        for name, _ in named:
+            if (out_dir / name).is_dir():
+                raise DataError(f"{out_dir / name} is a directory; cannot write the output "
+                                f"{name} there (choose another --out)")
         written = []
         for name, _ in named:
             target = out_dir / name
@@ -158,6 +163,11 @@ def write_all(out_dir: Path, named: list[tuple[str, np.ndarray]]) -> list[Path]:
             (stage / name).replace(target)
             written.append(target)
         return written
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created:  # leave no empty output folder behind
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 

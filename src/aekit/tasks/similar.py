@@ -54,13 +54,14 @@ def similar_images(run: str | Path, image: str | Path, *, k: int = 8, out: str |
                    resize: bool = False) -> list[Neighbour]:
     """Find the ``k`` nearest training samples of ``image`` and write the strip to ``out``."""
     from aekit.data.images import read_image, write_image
-    from aekit.data.splits import dataset_for_run
+    from aekit.data.splits import dataset_for_run, require_codes
     from aekit.io import load_run
     from aekit.tasks.infer import encode
 
     if k < 1:
         raise ConfigError(f"-k must be ≥ 1; got {k}")
     loaded = load_run(run)
+    require_codes(loaded, "similar")
     shape = loaded.input_shape
     if len(shape) != 3:
         raise ConfigError(f"{loaded.path} holds a model for vectors, not images")
@@ -69,7 +70,7 @@ def similar_images(run: str | Path, image: str | Path, *, k: int = 8, out: str |
     if q.shape != shape:
         raise DataError(f"{image} is {q.shape[2]}×{q.shape[1]} but the model takes {w}×{h} "
                         f"images; resize it or pass --resize")
-    _, ds = dataset_for_run(loaded, data)
+    _, ds = dataset_for_run(loaded, data, verb="similar")
     x = np.asarray(ds.x_train[:limit], dtype=np.float32)  # (n, c, h, w)
     codes = encode(loaded.model, x)  # (n, d)
     zq = encode(loaded.model, q[None])[0]  # (d,)

@@ -170,6 +170,10 @@ def check_model_for(cfg: RunConfig, data_kind: str, shape: tuple[int, ...]) -> N
         raise ConfigError(f"{cfg.model.preset or cfg.model.name} upscales images; train it "
                           f"with --task superres --scale 2|3|4")
     model = build_model(cfg.model, shape)  # raises ConfigError for sizes it can't take
+    if "embed" not in model.capabilities and "any_size" in model.capabilities \
+            and cfg.task.name not in ("denoise", "superres"):
+        raise ConfigError(f"{cfg.model.preset or cfg.model.name} restores images: train it "
+                          f"with --task denoise (or superres for SR models)")
     if data_kind == "photos" and cfg.task.name not in ("denoise", "superres"):
         raise ConfigError(f"{cfg.data.source} holds photos for restoration: use --task denoise "
                           f"or --task superres")
