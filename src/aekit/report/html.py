@@ -197,7 +197,8 @@ def _summary_section(loaded: LoadedRun, history: list[dict[str, float]],
     if metrics is not None:
         split = _e(str(metrics.get("split", "test")))
         source = _e(str(metrics.get("data", cfg.data.source)))
-        rows.append(("Evaluated on", f"{metrics.get('n', '?')} {split} samples of {source}"))
+        what = "whole photos" if info.get("kind") == "photos" else "samples"
+        rows.append(("Evaluated on", f"{metrics.get('n', '?')} {split} {what} of {source}"))
     table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
     try:
         raw = read_json(loaded.path / CONFIG)
