@@ -30,6 +30,8 @@ import torch
 RUNS = {  # name -> (preset, overrides, epochs)
     "vae": ("vae", {"train.lr": 1e-3}, 20),
     "vae-conv": ("vae-conv", {"train.lr": 1e-3}, 20),
+    "vae-warmup": ("vae", {"train.lr": 1e-3, "model.kl_warmup": 10,
+                           "train.lr_schedule": "cosine"}, 20),
     "aae": ("aae", {"train.lr": 5e-4}, 20),
     "dcgan": ("dcgan", {"train.lr": 2e-4, "train.batch_size": 64}, 8),
     "plain-ae": ("dense", {"model.latent_dim": 16, "model.hidden": [512, 256],
