@@ -341,3 +341,15 @@ def test_encode_refuses_photo_datasets(photo_dir: Path, tmp_path: Path,
                  "--set", "data.patches=16", "--out", str(run)]) == 0
     assert main(["encode", str(run), "--out", str(tmp_path / "c.npy")]) == 2
     assert "photos of different sizes" in one_error_line(capsys)
+
+
+def test_dncnn_on_fixed_size_images(tiny_npz: str, tmp_path: Path) -> None:
+    """A denoiser without a code on MNIST-like arrays: batched noise, array baselines."""
+    run = tmp_path / "dn"
+    assert main(["train", "--model", "dncnn", "--data", tiny_npz, "--task", "denoise",
+                 "--noise", "gaussian255:50", "--epochs", "1", "--quiet",
+                 "--set", "model.depth=3", "--set", "model.filters=[4]",
+                 "--out", str(run)]) == 0
+    m = json.loads((run / "metrics.json").read_text())
+    assert m["n"] == 32 and {"nl_means", "bilateral"} <= set(m["baselines"])
+    assert m["input"]["psnr"] < 20  # σ = 50 really was added
