@@ -303,15 +303,21 @@ def test_superres_on_fixed_size_images(tiny_npz: str, tmp_path: Path) -> None:
     assert "Restoration examples" in (run / "report.html").read_text()
 
 
+def _tiny_photo_denoiser(photo_dir: Path, run: Path, model: str, *sets: str) -> Path:
+    """A 1-epoch σ = 25 denoiser on 16 patches of the photo folder (no evaluation)."""
+    extra = [a for kv in sets for a in ("--set", kv)]
+    assert main(["train", "--model", model, "--data", f"photos:{photo_dir}", "--task",
+                 "denoise", "--noise", "gaussian255:25", "--epochs", "1", "--quiet", "--no-eval",
+                 "--set", "data.patch_size=16", "--set", "data.patches=16", *extra,
+                 "--out", str(run)]) == 0
+    return run
+
+
 def test_code_verbs_refuse_restoration_runs(photo_dir: Path, tmp_path: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     """encode / score / probe / traverse / decode need codes of fixed-size samples."""
-    run = tmp_path / "dn"
-    assert main(["train", "--model", "dncnn", "--data", f"photos:{photo_dir}", "--task",
-                 "denoise", "--noise", "gaussian255:25", "--epochs", "1", "--quiet", "--no-eval",
-                 "--set", "model.depth=3", "--set", "model.filters=[4]",
-                 "--set", "data.patch_size=16", "--set", "data.patches=16",
-                 "--out", str(run)]) == 0
+    run = _tiny_photo_denoiser(photo_dir, tmp_path / "dn", "dncnn", "model.depth=3",
+                               "model.filters=[4]")
     np.save(tmp_path / "z.npy", np.zeros((2, 4), np.float32))
     for args, needle in (
             (["encode", str(run), "--out", str(tmp_path / "c.npy")], "has none"),
@@ -334,11 +340,7 @@ def test_scale_without_superres_is_refused(tiny_npz: str, tmp_path: Path,
 
 def test_encode_refuses_photo_datasets(photo_dir: Path, tmp_path: Path,
                                        capsys: pytest.CaptureFixture[str]) -> None:
-    run = tmp_path / "cf"
-    assert main(["train", "--model", "conv-full", "--data", f"photos:{photo_dir}", "--task",
-                 "denoise", "--noise", "gaussian255:25", "--epochs", "1", "--quiet", "--no-eval",
-                 "--set", "model.filters=[4,4]", "--set", "data.patch_size=16",
-                 "--set", "data.patches=16", "--out", str(run)]) == 0
+    run = _tiny_photo_denoiser(photo_dir, tmp_path / "cf", "conv-full", "model.filters=[4,4]")
     assert main(["encode", str(run), "--out", str(tmp_path / "c.npy")]) == 2
     assert "photos of different sizes" in one_error_line(capsys)
 

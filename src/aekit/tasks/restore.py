@@ -164,8 +164,7 @@ def write_all(out_dir: Path, named: list[tuple[str, np.ndarray]]) -> list[Path]:
             written.append(target)
         return written
     except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        if created:  # leave no empty output folder behind
+        if created:  # leave no empty output folder behind (this removes the stage too)
             shutil.rmtree(out_dir, ignore_errors=True)
         raise
     finally:
