@@ -99,6 +99,22 @@ def test_aae_each_update_changes_only_its_own_parameters(supervised: bool) -> No
     assert all(p.requires_grad for p in model.discriminator.parameters())  # restored
 
 
+@pytest.mark.parametrize("disc_label", [True, False])
+def test_supervised_aae_discriminator_sees_the_label(disc_label: bool) -> None:
+    """disc_label: (code, one-hot) pairs, so each class's codes are matched to the prior."""
+    torch.manual_seed(0)
+    cfg = ModelConfig(name="aae", hidden=[16], latent_dim=2, disc_hidden=[8],
+                      supervised=True, num_classes=3, disc_label=disc_label)
+    model = build_model(cfg, (1, 4, 4))
+    assert model.discriminator[0].in_features == 2 + (3 if disc_label else 0)
+    z = torch.randn(4, 2)
+    d0 = model.discriminate(z, torch.zeros(4, dtype=torch.long))
+    d1 = model.discriminate(z, torch.ones(4, dtype=torch.long))
+    assert d0.shape == (4, 1) and (not torch.equal(d0, d1)) == disc_label
+    log = _run_step(model, torch.rand(6, 1, 4, 4), y=torch.tensor([0, 1, 2, 0, 1, 2]))
+    assert log[1][1] == _names(model, "discriminator.") and log[2][1] == _names(model, "encoder.")
+
+
 def test_dcgan_each_update_changes_only_its_own_parameters() -> None:
     torch.manual_seed(0)
     model = build_model(ModelConfig(name="dcgan", filters=[4, 8], latent_dim=5), (1, 8, 8))

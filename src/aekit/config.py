@@ -37,6 +37,9 @@ class DataConfig:
     # photos: training photos are also used downscaled by these factors (scale
     # augmentation: finer detail, more variety from few photos); [] = native size only
     photo_scales: list[float] = field(default_factory=list)
+    # photos: more photo sources (e.g. mate-photos, photos:DIR) whose every photo joins
+    # the training patches only; validation and test photos stay the main source's
+    extra_photos: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -85,6 +88,7 @@ class ModelConfig:
     supervised: bool = False  # aae: one-hot label fed to the decoder (code learns style)
     num_classes: int | None = None  # filled from the data for supervised models
     disc_hidden: list[int] | None = None  # aae: discriminator widths (default [512, 512])
+    disc_label: bool = True  # supervised aae: the discriminator sees (code, label) pairs
     # restoration families (superres, dncnn)
     scale: int | None = None  # superres: upscaling factor, filled from task.scale
     depth: int | None = None  # dncnn: number of conv layers (17 in Zhang et al. 2017)
@@ -375,6 +379,9 @@ def validate(cfg: RunConfig) -> None:
     if any(not 0.1 <= f < 1.0 for f in cfg.data.photo_scales):
         raise ConfigError(f"data.photo_scales must lie in [0.1, 1), e.g. [0.75, 0.5]; got "
                           f"{cfg.data.photo_scales}")
+    if any(not isinstance(e, str) or not e.strip() for e in cfg.data.extra_photos):
+        raise ConfigError(f"data.extra_photos must be a list of photo data specs, e.g. "
+                          f"[mate-photos] or [photos:DIR]; got {cfg.data.extra_photos}")
     if cfg.data.patch_size < 8 or cfg.data.patches < 1:
         raise ConfigError(f"data.patch_size must be ≥ 8 and data.patches ≥ 1; got "
                           f"{cfg.data.patch_size} and {cfg.data.patches}")
