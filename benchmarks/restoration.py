@@ -30,11 +30,14 @@ PHOTOS = {"data.source": "natural-images", "data.channels": 1,
           "train.lr_schedule": "cosine"}
 
 
-def _sr(model: str, scale: int, epochs: int) -> dict[str, object]:
+def _sr(model: str, scale: int, epochs: int, **more: object) -> dict[str, object]:
     # 96-pixel patches: the loss skips each patch's border band (see SuperResolution.loss)
     return {**PHOTOS, "model.name": model, "task.name": "superres", "task.scale": scale,
             "data.patch_size": 96, "data.patches": 3000, "train.batch_size": 16,
-            "train.epochs": epochs}
+            "train.epochs": epochs, **more}
+
+
+MATE = {"data.extra_photos": "[mate-photos]"}  # + 12 photos of Debian's mate-backgrounds
 
 
 def _dn(model: str, sigma: int, epochs: int) -> dict[str, object]:
@@ -47,6 +50,8 @@ def _dn(model: str, sigma: int, epochs: int) -> dict[str, object]:
 RUNS: dict[str, tuple[dict[str, object], float, str, bool]] = {
     "sr2-espcn": (_sr("espcn", 2, 10), 1.5, "bicubic", True),
     "sr3-espcn": (_sr("espcn", 3, 10), 1.0, "bicubic", True),
+    "sr2-espcn-mate": (_sr("espcn", 2, 10, **MATE), 1.5, "bicubic", False),
+    "sr3-espcn-mate": (_sr("espcn", 3, 10, **MATE), 1.0, "bicubic", False),
     "sr2-srcnn": (_sr("srcnn", 2, 10), 1.5, "bicubic", False),
     "sr2-srcnn-post": (_sr("srcnn-post", 2, 10), 1.5, "bicubic", False),
     "sr3-srcnn": (_sr("srcnn", 3, 10), 1.0, "bicubic", False),

@@ -292,6 +292,70 @@ def test_photo_scales_add_downscaled_training_photos(photo_dir: Path) -> None:
     assert make_splits(cfg, seed=0).x_train.shape == (40, 3, 16, 16)
 
 
+def test_extra_photos_only_add_training_patches(photo_dir: Path, tmp_path: Path) -> None:
+    """data.extra_photos: its photos become training patches; validation and test stay."""
+    from aekit.config import DataConfig
+    from aekit.data.splits import extra_photo_fingerprints, make_splits
+
+    extra = tmp_path / "extra"
+    extra.mkdir()
+    for i in range(3):  # flat photos of one grey level, easy to recognise in the patches
+        _save(extra / f"flat{i}.png", np.full((3, 40, 40), 200 / 255, np.float32))
+    base = DataConfig(source=f"photos:{photo_dir}", patch_size=16, patches=200)
+    cfg = DataConfig(source=f"photos:{photo_dir}", patch_size=16, patches=200,
+                     extra_photos=[f"photos:{extra}"])
+    plain, more = make_splits(base, seed=0), make_splits(cfg, seed=0)
+    assert (more.val_names, more.test_names) == (plain.val_names, plain.test_names)
+    flat = np.abs(more.x_train - 200 / 255).reshape(200, -1).max(1) < 1e-6
+    assert flat.any() and not (np.abs(plain.x_train - 200 / 255).reshape(200, -1).max(1)
+                               < 1e-6).any()
+    ds = more.dataset
+    fps = extra_photo_fingerprints(cfg, ds)
+    assert list(fps) == [f"photos:{extra}"] and len(fps[f"photos:{extra}"]) == 16
+
+
+def test_extra_photos_refusals(photo_dir: Path, tiny_npz: str, tmp_path: Path,
+                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A test photo among the extra ones, non-photo data on either side: one line each."""
+    common = ["--task", "superres", "--model", "espcn", "--epochs", "1",
+              "--set", "data.patch_size=16", "--set", "data.patches=20"]
+    cases = [
+        (f"photos:{photo_dir}", f"photos:{photo_dir}", "contains a test photo"),
+        (f"photos:{photo_dir}", tiny_npz, "is not a photo dataset"),
+        (tiny_npz, f"photos:{photo_dir}", "is not one"),
+    ]
+    for i, (source, extra, fragment) in enumerate(cases):
+        run = tmp_path / f"r{i}"
+        assert main(["train", "--data", source, *common,
+                     "--set", f"data.extra_photos=[{extra}]", "--out", str(run)]) != 0
+        assert fragment in one_error_line(capsys)
+        assert not run.exists()
+
+
+def test_mate_photos_are_verified_and_halved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    """The Debian wallpaper photos: sha256-checked files, halved on load, named."""
+    import hashlib
+
+    from aekit.data import fetch, load_dataset, sources
+
+    src = tmp_path / "nature"
+    src.mkdir()
+    files = []
+    for i, name in enumerate(["A.jpg", "B.jpg", "C.jpg"]):
+        path = _save(src / name, _photo(40 + 2 * i, 60, i))
+        files.append(fetch.FileSpec(name, hashlib.sha256(path.read_bytes()).hexdigest()))
+    spec = fetch.RemoteSpec(name="mate-photos", files=tuple(files), sources=lambda: [])
+    monkeypatch.setattr(sources, "MATE_PHOTOS", spec)
+    monkeypatch.setenv("AEKIT_DATA", str(tmp_path / "cache"))
+    monkeypatch.setenv("AEKIT_MATE_PHOTOS_DIR", str(src))
+    ds = load_dataset("mate-photos", channels=1)
+    shapes = {str(n): im.shape for n, im in zip([*ds.ids_train, *ds.ids_test],
+                                                [*ds.x_train, *ds.x_test], strict=True)}
+    assert shapes == {"A": (1, 20, 30), "B": (1, 21, 30), "C": (1, 22, 30)}
+    assert set(ds.checksums.values()) == {"ok"}
+
+
 def test_superres_on_fixed_size_images(tiny_npz: str, tmp_path: Path) -> None:
     """Quick runs on MNIST-like arrays: batched, scored against bicubic, crops written."""
     run = tmp_path / "sr"

@@ -590,3 +590,28 @@ CIFAR10 = RemoteSpec(
 )
 
 REMOTE = {s.name: s for s in (MNIST, FASHION_MNIST, CIFAR10)}
+
+#: The 12 photographs (``nature/``) of Debian's ``mate-backgrounds`` 1.26 wallpapers:
+#: JPEGs of 1280×1024 to 2560×1920 pixels (the package's other folders are renders).
+MATE_PHOTO_DIGESTS = {
+    "Aqua.jpg": "5c30118205982da441bf7e6a1ada636a8a0be879408140b3148280c665ed6bce",
+    "Blinds.jpg": "f7aac0dcc2e06d0491643e84df3da1d9db7c4610f58806a880d56e074799f600",
+    "Dune.jpg": "8a67c2cb0be8c46b70c237311a4fa4d2b4ac7d39568135384787801fa5cc9a91",
+    "FreshFlower.jpg": "972b0a0c4e5e3fa93f4f244fc84bc64b121a5eac3aaa5856f1308c1f38a02f8e",
+    "Garden.jpg": "d3095ee09d425ef23d27155412136cf14fc3c9af76ca58b452f55e23da324e78",
+    "GreenMeadow.jpg": "8fa0de0aa4089f7319c9fb7a6d006d4cab6023e8c8853731557cff53567b4832",
+    "LadyBird.jpg": "e35a9a4126ef969c90b29c038058c5a575a20eadd84106a37bf1fa9931e7b61d",
+    "RainDrops.jpg": "3e4ea9671c28c90a86cf67b3db9daf18c4741587c596333a7529ca589aaa0c16",
+    "Storm.jpg": "77ca53077831d3237f73393a91fc879158abc046d852941c26e90de336356957",
+    "TwoWings.jpg": "665e5abf8a5399070a91a9a8e455fe071e5b61697ff78fdeda4e9843ef545aeb",
+    "Wood.jpg": "19c78500ac00a622e19907ab9cc7d06d46fe08c4a6142759a84195696150ec07",
+    "YellowFlower.jpg": "254da96256acb7add685679775a04d1e4a5bc8cd13e5a5a3d61351ce198a5306",
+}
+
+MATE_PHOTOS = RemoteSpec(
+    name="mate-photos",
+    files=tuple(FileSpec(n, d) for n, d in MATE_PHOTO_DIGESTS.items()),
+    sources=lambda: [AptSource("mate-backgrounds", "usr/share/backgrounds/mate/nature")],
+    manual="put the JPEGs of mate-backgrounds' usr/share/backgrounds/mate/nature/ "
+           f"({', '.join(MATE_PHOTO_DIGESTS)}) in a directory DIR",
+)

@@ -13,9 +13,10 @@ are :data:`MIN_PHOTOS_FOR_TWO_VAL` or more) is held out whole for
 validation (larger photos are cut to their most detailed :data:`VAL_MAX_SIDE`-pixel
 window, which bounds the cost of validating every epoch without keeping only a flat
 middle), ``data.patches`` random ``data.patch_size`` patches, each randomly flipped or
-rotated by 90°, are cut from the remaining photos (and from copies downscaled by each
-factor in ``data.photo_scales``) (seeded, see
-:mod:`aekit.data.patches`), and the test photos stay whole. No patch ever comes from a
+rotated by 90°, are cut from the remaining photos, from every photo of the
+``data.extra_photos`` sources (e.g. ``mate-photos``), and from copies of all of these
+downscaled by each factor in ``data.photo_scales`` (seeded, see
+:mod:`aekit.data.patches`); the test photos stay whole. No patch ever comes from a
 validation or test photo.
 """
 
@@ -108,6 +109,54 @@ def _downscaled(photos: list[np.ndarray], factor: float, min_side: int) -> list[
     return out
 
 
+def _digest(img: np.ndarray) -> str:
+    import hashlib
+
+    return hashlib.sha256(np.ascontiguousarray(img).tobytes()).hexdigest()
+
+
+def _extra_sources(cfg: DataConfig, ds: Any) -> list[Any]:
+    """Load and check every ``data.extra_photos`` source (a Dataset each).
+
+    A main dataset that is not photos, an extra source that is not photos, or one that
+    holds any of the main dataset's test photos (pixel-identical) is refused: the last
+    would train on the photos the scores are reported on.
+    """
+    if not cfg.extra_photos:
+        return []
+    if ds.kind != "photos":
+        raise ConfigError(f"data.extra_photos adds training photos to a photo dataset "
+                          f"(natural-images, photos:DIR); {cfg.source} is not one")
+    from aekit.data import load_dataset
+
+    channels = int(ds.x_train[0].shape[0])
+    test = {_digest(im) for im in ds.x_test}
+    out = []
+    for spec in cfg.extra_photos:
+        extra = load_dataset(spec, channels=channels)
+        if extra.kind != "photos":
+            raise ConfigError(f"data.extra_photos: {spec} is not a photo dataset (use "
+                              f"mate-photos or photos:DIR)")
+        if any(_digest(im) in test for im in [*extra.x_train, *extra.x_test]):
+            raise ConfigError(f"data.extra_photos: {spec} contains a test photo of "
+                              f"{cfg.source}; training on it would inflate the scores")
+        out.append(extra)
+    return out
+
+
+def extra_photos(cfg: DataConfig, ds: Any) -> list[np.ndarray]:
+    """Every photo of the ``data.extra_photos`` sources (checked as in
+    :func:`_extra_sources`): they only ever become training patches."""
+    return [np.asarray(im, np.float32) for extra in _extra_sources(cfg, ds)
+            for im in [*extra.x_train, *extra.x_test]]
+
+
+def extra_photo_fingerprints(cfg: DataConfig, ds: Any) -> dict[str, str]:
+    """``{spec: content fingerprint}`` of each ``data.extra_photos`` source."""
+    return {spec: extra.fingerprint
+            for spec, extra in zip(cfg.extra_photos, _extra_sources(cfg, ds), strict=True)}
+
+
 def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
     from aekit.data.patches import extract_patches
 
@@ -120,6 +169,7 @@ def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
                        f"out for validation (add photos or set data.val_fraction=0)")
     count = cfg.patches if cfg.limit is None else min(cfg.patches, cfg.limit)
     sources = [photos[i] for i in tr]
+    sources += extra_photos(cfg, ds)
     sources += [im for f in cfg.photo_scales for im in _downscaled(sources, f, cfg.patch_size)]
     x_train = extract_patches(sources, cfg.patch_size, count, seed, augment=True)
     return Splits(
@@ -135,6 +185,7 @@ def make_splits(cfg: DataConfig, seed: int) -> Splits:
     ds = load_dataset_for(cfg)
     if ds.kind == "photos":
         return _photo_splits(cfg, ds, seed)
+    extra_photos(cfg, ds)  # refuses data.extra_photos on data that is not photos
     x = np.asarray(ds.x_train, dtype=np.float32)
     y = ds.y_train
     rows = np.arange(x.shape[0])  # original row of every kept sample

@@ -210,7 +210,7 @@ def _prepare_new_dir(out: Path) -> None:
 def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
               evaluate: bool = True) -> Path:
     """Train ``cfg`` into a new run directory ``out`` and (optionally) evaluate + report."""
-    from aekit.data.splits import load_dataset_for, sample_shape
+    from aekit.data.splits import extra_photo_fingerprints, load_dataset_for, sample_shape
     from aekit.models import resolve_preset
 
     validate(cfg)
@@ -233,11 +233,15 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
         cfg.model.scale = cfg.task.scale
     shape = sample_shape(cfg.data, ds)
     check_model_for(cfg, ds.kind, shape)
+    # checked (and fingerprinted, for provenance) before anything is written
+    extras = extra_photo_fingerprints(cfg.data, ds) if cfg.data.extra_photos else None
     created = not run_dir.exists()
     _prepare_new_dir(run_dir)
     meta = {"aekit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "data_fingerprint": ds.fingerprint, "input_shape": list(shape),
             "data_info": {"origin": ds.origin, "classes": ds.classes, "kind": ds.kind}}
+    if extras:
+        meta["data_info"]["extra_photos"] = extras
     save_json(cfg, run_dir / CONFIG, meta)
     try:
         model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=None, keep_epochs=None)
