@@ -12,7 +12,8 @@ the baseline computed in the same evaluation:
   validation photos); the plain conv autoencoder (conv-full) on the same data for
   comparison (no bar)
 
-σ = 15 and 50 and the other SR presets are available with --only. A bar of 0 means a
+σ = 15 and 50, the other SR presets and the SR runs with 12 more training photos
+(``*-mate``: ``data.extra_photos=[mate-photos]``) are available with --only. A bar of 0 means a
 comparison row: it is printed and stored but does not decide the exit status.
 
     python benchmarks/restoration.py [--out benchmarks/results/restoration]
@@ -38,6 +39,7 @@ def _sr(model: str, scale: int, epochs: int, **more: object) -> dict[str, object
 
 
 MATE = {"data.extra_photos": "[mate-photos]"}  # + 12 photos of Debian's mate-backgrounds
+DEEP = {"model.filters": "[64,64,64,64,32]"}  # three more 3×3 layers of 64
 
 
 def _dn(model: str, sigma: int, epochs: int) -> dict[str, object]:
@@ -52,6 +54,7 @@ RUNS: dict[str, tuple[dict[str, object], float, str, bool]] = {
     "sr3-espcn": (_sr("espcn", 3, 10), 1.0, "bicubic", True),
     "sr2-espcn-mate": (_sr("espcn", 2, 10, **MATE), 1.5, "bicubic", False),
     "sr3-espcn-mate": (_sr("espcn", 3, 10, **MATE), 1.0, "bicubic", False),
+    "sr3-espcn-deep-mate": (_sr("espcn", 3, 10, **MATE, **DEEP), 1.0, "bicubic", False),
     "sr2-srcnn": (_sr("srcnn", 2, 10), 1.5, "bicubic", False),
     "sr2-srcnn-post": (_sr("srcnn-post", 2, 10), 1.5, "bicubic", False),
     "sr3-srcnn": (_sr("srcnn", 3, 10), 1.0, "bicubic", False),

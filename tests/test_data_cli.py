@@ -66,7 +66,8 @@ def test_missing_paths(tmp_path, capsys):
 
 def test_unknown_source_and_bad_specs(tmp_path, capsys):
     _fails_with_one_line(capsys, ["data", "info", "nosuch"], "unknown data source 'nosuch'",
-                         "cifar10, fashion-mnist, mnist, natural-images, csv:PATH, folder:PATH")
+                         "cifar10, fashion-mnist, mate-photos, mnist, natural-images, "
+                         "csv:PATH, folder:PATH")
     _fails_with_one_line(capsys, ["data", "info", "--json", "folder"], "folder needs a path")
     _fails_with_one_line(capsys, ["data", "info", "mnist:/x"], "mnist takes no path")
     _fails_with_one_line(capsys, ["data", "info", str(tmp_path)], f"folder:{tmp_path}")
