@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     from aekit.io import load_run
 
     out = Path(args.out)
-    results: dict[str, dict] = {}
+    summary = out / "summary.json"
+    # merged into the existing summary: a run of some models keeps the others' scores
+    results: dict[str, dict] = json.loads(summary.read_text()) if summary.is_file() else {}
     for dataset in args.datasets:
         ds = load_dataset(dataset)
         clf = classifier_for(ds)
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
                      if "style_accuracy" in q else "")
             print(f"{dataset} {name}: FD {q['frechet_distance']:.2f}, confidence "
                   f"{q['confidence']:.3f}, classes {q['class_coverage']:.2f}{extra}", flush=True)
-        results[dataset] = res
+        results[dataset] = {**results.get(dataset, {}), **res}
         base = res.get("plain-ae", {}).get("frechet_distance")
         for name in ("vae", "aae"):
             if base is not None and name in res:
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{dataset}: {name} FD {fd:.2f} vs plain AE + gaussian {base:.2f} → "
                       f"{'lower (bar met)' if fd < base else 'NOT lower'}", flush=True)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "summary.json").write_text(json.dumps(results, indent=2))
+    summary.write_text(json.dumps(results, indent=2))
     return 0
 
 
