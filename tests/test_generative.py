@@ -115,6 +115,17 @@ def test_supervised_aae_discriminator_sees_the_label(disc_label: bool) -> None:
     assert log[1][1] == _names(model, "discriminator.") and log[2][1] == _names(model, "encoder.")
 
 
+def test_runs_saved_before_disc_label_load_as_trained() -> None:
+    """A config.json without model.disc_label rebuilds the code-only discriminator."""
+    from aekit.config import RunConfig
+
+    old = {"model": {"name": "aae", "supervised": True}}
+    assert RunConfig.from_saved(old).model.disc_label is False
+    new = {"model": {"name": "aae", "supervised": True, "disc_label": True}}
+    assert RunConfig.from_saved(new).model.disc_label is True
+    assert RunConfig.from_dict(old).model.disc_label is True  # new configs: the default
+
+
 def test_dcgan_each_update_changes_only_its_own_parameters() -> None:
     torch.manual_seed(0)
     model = build_model(ModelConfig(name="dcgan", filters=[4, 8], latent_dim=5), (1, 8, 8))

@@ -140,6 +140,18 @@ class RunConfig:
             set_key(cfg, key, value, where=where)
         return cfg
 
+    @classmethod
+    def from_saved(cls, data: dict[str, Any], *, where: str = "config") -> RunConfig:
+        """Build from a run's saved ``config.json`` sections: like :meth:`from_dict`, but
+        a key in :data:`SAVED_RUN_DEFAULTS` that the file lacks (a run saved before the
+        key existed) takes the value that rebuilds the run as it was trained."""
+        cfg = cls.from_dict(data, where=where)
+        saved = _flatten(data)
+        for key, value in SAVED_RUN_DEFAULTS.items():
+            if key not in saved:
+                set_key(cfg, key, value, where=where)
+        return cfg
+
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -252,6 +264,11 @@ def apply_overrides(cfg: RunConfig, overrides: list[str]) -> None:
         key, value = _parse_override(item)
         set_key(cfg, key, value)
 
+
+# Keys added after runs were already being saved, with the value that rebuilds such an
+# older run as it was trained (a saved config.json lacks the key): the new default
+# would change the model, e.g. the supervised AAE discriminator's input width.
+SAVED_RUN_DEFAULTS: dict[str, Any] = {"model.disc_label": False}
 
 # Provenance keys a saved config.json carries next to the four sections.
 META_KEYS = frozenset({"aekit_version", "data_fingerprint", "input_shape", "created",

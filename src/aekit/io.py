@@ -108,7 +108,7 @@ def read_run_config(run: str | Path) -> tuple[Path, Any, dict[str, Any]]:
         warnings.warn(f"{path} was written by aekit {meta.get('aekit_version')}, this is "
                       f"{__version__}; results may differ", stacklevel=2)
     try:
-        cfg = RunConfig.from_dict(raw, where=str(cfg_path))
+        cfg = RunConfig.from_saved(raw, where=str(cfg_path))
     except ConfigError as exc:
         raise RunError(f"{cfg_path} does not match this aekit: {exc}") from None
     if "input_shape" not in meta:

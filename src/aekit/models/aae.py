@@ -106,9 +106,12 @@ class AdversarialAutoencoder(Autoencoder):
             if y is None:
                 raise ConfigError("this supervised aae decodes a code *and* a class label; "
                                   "give labels (aekit style renders every class)")
-            onehot = nn.functional.one_hot(y.long(), self.n_classes).to(z.dtype)
-            z = torch.cat([z, onehot], dim=1)  # (b, latent + classes)
+            z = self._with_label(z, y)
         return self.decoder(z)
+
+    def _with_label(self, z: Tensor, y: Tensor) -> Tensor:
+        """(b, d) codes and (b,) labels → (b, d + classes): the code, then the one-hot."""
+        return torch.cat([z, nn.functional.one_hot(y.long(), self.n_classes).to(z.dtype)], 1)
 
     def forward(self, x: Tensor, **cond: Any) -> dict[str, Tensor]:
         z = self.encode(x)
@@ -129,8 +132,7 @@ class AdversarialAutoencoder(Autoencoder):
         if self.disc_label:
             if y is None:
                 raise ConfigError("this supervised aae's discriminator needs the labels")
-            onehot = nn.functional.one_hot(y.long(), self.n_classes).to(z.dtype)
-            z = torch.cat([z, onehot], dim=1)  # (b, d + classes)
+            z = self._with_label(z, y)
         return self.discriminator(z)
 
     def parameter_groups(self) -> dict[str, dict[str, Any]]:
