@@ -295,7 +295,7 @@ def test_photo_scales_add_downscaled_training_photos(photo_dir: Path) -> None:
 def test_extra_photos_only_add_training_patches(photo_dir: Path, tmp_path: Path) -> None:
     """data.extra_photos: its photos become training patches; validation and test stay."""
     from aekit.config import DataConfig
-    from aekit.data.splits import extra_photo_fingerprints, make_splits
+    from aekit.data.splits import make_splits
 
     extra = tmp_path / "extra"
     extra.mkdir()
@@ -309,8 +309,7 @@ def test_extra_photos_only_add_training_patches(photo_dir: Path, tmp_path: Path)
     flat = np.abs(more.x_train - 200 / 255).reshape(200, -1).max(1) < 1e-6
     assert flat.any() and not (np.abs(plain.x_train - 200 / 255).reshape(200, -1).max(1)
                                < 1e-6).any()
-    ds = more.dataset
-    fps = extra_photo_fingerprints(cfg, ds)
+    fps = more.extra_fingerprints
     assert list(fps) == [f"photos:{extra}"] and len(fps[f"photos:{extra}"]) == 16
 
 

@@ -16,6 +16,7 @@ other source uses the seeded 80/20 permutation of :mod:`aekit.data.dataset`.
 from __future__ import annotations
 
 import hashlib
+import io
 import sys
 import time
 import zipfile
@@ -284,7 +285,7 @@ class MatePhotosSource(Source):
             path = target / f.name
             data = path.read_bytes()
             checksums[f.name] = checksum_status(path, f.sha256, data=data, dataset=spec)
-            with Image.open(path) as im:
+            with Image.open(io.BytesIO(data)) as im:  # the header: the size to halve
                 w, h = im.size
             photos.append(decode_image(data, str(path), channels, size=(h // 2, w // 2)))
         names = np.array([f.name.rsplit(".", 1)[0] for f in MATE_PHOTOS.files])

@@ -50,6 +50,8 @@ class Splits:
     val_rows: np.ndarray | None = None  # row of each validation sample in dataset.x_train
     val_names: list[str] | None = None  # photos: names of the validation / test photos
     test_names: list[str] | None = None
+    # photos: {spec: fingerprint} of the data.extra_photos sources (provenance)
+    extra_fingerprints: dict[str, str] | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -144,19 +146,6 @@ def _extra_sources(cfg: DataConfig, ds: Any) -> list[Any]:
     return out
 
 
-def extra_photos(cfg: DataConfig, ds: Any) -> list[np.ndarray]:
-    """Every photo of the ``data.extra_photos`` sources (checked as in
-    :func:`_extra_sources`): they only ever become training patches."""
-    return [np.asarray(im, np.float32) for extra in _extra_sources(cfg, ds)
-            for im in [*extra.x_train, *extra.x_test]]
-
-
-def extra_photo_fingerprints(cfg: DataConfig, ds: Any) -> dict[str, str]:
-    """``{spec: content fingerprint}`` of each ``data.extra_photos`` source."""
-    return {spec: extra.fingerprint
-            for spec, extra in zip(cfg.extra_photos, _extra_sources(cfg, ds), strict=True)}
-
-
 def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
     from aekit.data.patches import extract_patches
 
@@ -169,7 +158,8 @@ def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
                        f"out for validation (add photos or set data.val_fraction=0)")
     count = cfg.patches if cfg.limit is None else min(cfg.patches, cfg.limit)
     sources = [photos[i] for i in tr]
-    sources += extra_photos(cfg, ds)
+    extras = _extra_sources(cfg, ds)  # training patches only
+    sources += [im for extra in extras for im in [*extra.x_train, *extra.x_test]]
     sources += [im for f in cfg.photo_scales for im in _downscaled(sources, f, cfg.patch_size)]
     x_train = extract_patches(sources, cfg.patch_size, count, seed, augment=True)
     return Splits(
@@ -177,15 +167,18 @@ def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
         x_val=[np.ascontiguousarray(detail_crop(photos[i], VAL_MAX_SIDE)) for i in va],
         y_val=None, x_test=list(ds.x_test), y_test=None, dataset=ds,
         val_names=[names[i] for i in va],
-        test_names=_names(ds.ids_test, len(ds.x_test), "test"))
+        test_names=_names(ds.ids_test, len(ds.x_test), "test"),
+        extra_fingerprints={spec: e.fingerprint
+                            for spec, e in zip(cfg.extra_photos, extras, strict=True)} or None)
 
 
-def make_splits(cfg: DataConfig, seed: int) -> Splits:
-    """Load the data and split off validation from the training split."""
-    ds = load_dataset_for(cfg)
+def make_splits(cfg: DataConfig, seed: int, ds: Any = None) -> Splits:
+    """Load the data (unless ``ds``, the already loaded dataset of ``cfg``, is given) and
+    split off validation from the training split."""
+    ds = load_dataset_for(cfg) if ds is None else ds
     if ds.kind == "photos":
         return _photo_splits(cfg, ds, seed)
-    extra_photos(cfg, ds)  # refuses data.extra_photos on data that is not photos
+    _extra_sources(cfg, ds)  # refuses data.extra_photos on data that is not photos
     x = np.asarray(ds.x_train, dtype=np.float32)
     y = ds.y_train
     rows = np.arange(x.shape[0])  # original row of every kept sample

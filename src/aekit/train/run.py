@@ -90,8 +90,9 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
 
 
 def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
-         keep_epochs: int | None) -> Any:
-    """Build data, model and trainer, then fit; returns the trained model (best weights)."""
+         keep_epochs: int | None, splits: Any = None) -> Any:
+    """Build data (unless ``splits`` is given), model and trainer, then fit; returns the
+    trained model (best weights)."""
     import lightning.pytorch as pl
     import torch
 
@@ -105,7 +106,7 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     quiet_lightning()
     t = cfg.train
     pl.seed_everything(t.seed, verbose=False)
-    splits = make_splits(cfg.data, t.seed)
+    splits = make_splits(cfg.data, t.seed) if splits is None else splits
     task = build_task(cfg.task)
     model = build_model(cfg.model, splits.input_shape)
     x_train = torch.from_numpy(splits.x_train)
@@ -210,7 +211,7 @@ def _prepare_new_dir(out: Path) -> None:
 def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
               evaluate: bool = True) -> Path:
     """Train ``cfg`` into a new run directory ``out`` and (optionally) evaluate + report."""
-    from aekit.data.splits import extra_photo_fingerprints, load_dataset_for, sample_shape
+    from aekit.data.splits import load_dataset_for, make_splits, sample_shape
     from aekit.models import resolve_preset
 
     validate(cfg)
@@ -233,18 +234,19 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
         cfg.model.scale = cfg.task.scale
     shape = sample_shape(cfg.data, ds)
     check_model_for(cfg, ds.kind, shape)
-    # checked (and fingerprinted, for provenance) before anything is written
-    extras = extra_photo_fingerprints(cfg.data, ds) if cfg.data.extra_photos else None
+    # made from the loaded data once, before anything is written (bad extra photos refused)
+    splits = make_splits(cfg.data, cfg.train.seed, ds=ds)
     created = not run_dir.exists()
     _prepare_new_dir(run_dir)
     meta = {"aekit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "data_fingerprint": ds.fingerprint, "input_shape": list(shape),
             "data_info": {"origin": ds.origin, "classes": ds.classes, "kind": ds.kind}}
-    if extras:
-        meta["data_info"]["extra_photos"] = extras
+    if splits.extra_fingerprints:  # provenance of the extra training photos
+        meta["data_info"]["extra_photos"] = splits.extra_fingerprints
     save_json(cfg, run_dir / CONFIG, meta)
     try:
-        model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=None, keep_epochs=None)
+        model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=None, keep_epochs=None,
+                           splits=splits)
     except AekitError:
         # e.g. NaN loss: nothing worth keeping and nothing to resume from
         if created:
