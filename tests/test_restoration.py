@@ -78,7 +78,7 @@ def test_bicubic_matches_pillow_within_rounding() -> None:
 
 
 # -- models ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("preset", ["srcnn", "srcnn-post", "espcn"])
+@pytest.mark.parametrize("preset", ["srcnn", "srcnn-post", "espcn", "edsr-s"])
 @pytest.mark.parametrize("scale", [2, 3, 4])
 def test_superres_models_take_any_size(preset: str, scale: int) -> None:
     from aekit.models import build_model, preset_config
@@ -91,16 +91,77 @@ def test_superres_models_take_any_size(preset: str, scale: int) -> None:
     assert {"any_size", "upscale"} <= model.capabilities and "embed" not in model.capabilities
 
 
-def test_residual_superres_starts_at_bicubic() -> None:
+@pytest.mark.parametrize("preset", ["espcn", "edsr-s"])
+def test_residual_superres_starts_at_bicubic(preset: str) -> None:
     """The last layer starts near zero, so an untrained residual model ≈ bicubic."""
     from aekit.data.corruptions import bicubic_up
     from aekit.models import build_model, preset_config
 
-    cfg = preset_config("espcn")
+    cfg = preset_config(preset)
     cfg.scale = 2
     model = build_model(cfg, (1, 16, 16)).eval()
     x = torch.rand(1, 1, 10, 10)
     assert torch.allclose(model(x)["x_hat"], bicubic_up(x, 2), atol=0.05)
+
+
+def test_edsr_blocks_widths_and_reach() -> None:
+    """edsr: `depth` residual blocks of one width, each adding 0.1 × its body; the reach
+    counts every 3×3 conv at low resolution (head, 2 per block, body end, tail)."""
+    from aekit.models import build_model, preset_config
+    from aekit.models.superres import _ResBlock
+
+    cfg = preset_config("edsr-s")
+    cfg.scale, cfg.depth, cfg.filters = 3, 3, [8]
+    model = build_model(cfg, (1, 16, 16)).eval()
+    blocks = [m for m in model.modules() if isinstance(m, _ResBlock)]
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(blocks) == 3 and len(convs) == 1 + 2 * 3 + 1 + 1
+    assert all(m.out_channels == 8 for m in convs[:-1]) and convs[-1].out_channels == 9
+    assert model.receptive_radius == 1 + 2 * 3 + 1 + 1
+    h = torch.rand(2, 8, 5, 6)
+    block = blocks[0]
+    assert torch.allclose(block(h), h + 0.1 * block.body(h))
+    # a pixel's change reaches exactly `receptive_radius` input pixels far, no further
+    for m in convs:
+        torch.nn.init.normal_(m.weight, std=0.5)
+    x = torch.rand(1, 1, 31, 31)
+    x2 = x.clone()
+    x2[..., 15, 15] += 1.0
+    diff = (model(x2)["x_hat"] - model(x)["x_hat"]).abs().sum(dim=(0, 1, 2)) > 0  # (w·s,)
+    cols = diff.nonzero().flatten() // 3
+    assert cols.min() == 15 - model.receptive_radius and cols.max() == 15 + model.receptive_radius
+
+
+def test_edsr_loss_skips_only_the_bicubic_reach() -> None:
+    from aekit.models import build_model, preset_config
+    from aekit.models.superres import BICUBIC_REACH
+
+    cfg = preset_config("edsr-s")
+    cfg.scale = 2
+    model = build_model(cfg, (1, 64, 64))
+    out = model(torch.rand(2, 1, 48, 48))
+    target = out["x_hat"].detach().clone()
+    b = BICUBIC_REACH * 2
+    target[..., b:b + 1, :] += 0.5  # just inside the skipped band: counted
+    assert model.loss_border == BICUBIC_REACH < model.receptive_radius
+    assert model.train().loss(out, target)["recon"].item() > 1e-4
+
+
+@pytest.mark.parametrize(("preset", "filters", "needle"), [
+    ("edsr-s", [32, 16], "edsr has one width"), ("dncnn-s", None, "dncnn needs model.depth ≥ 3")])
+def test_restoration_models_refuse_bad_shapes(preset: str, filters: list[int] | None,
+                                              needle: str) -> None:
+    from aekit.errors import ConfigError
+    from aekit.models import build_model, preset_config
+
+    cfg = preset_config(preset)
+    cfg.scale = 2
+    if filters is None:
+        cfg.depth = 2
+    else:
+        cfg.filters = filters
+    with pytest.raises(ConfigError, match=needle):
+        build_model(cfg, (1, 16, 16))
 
 
 def test_dncnn_predicts_the_noise() -> None:
@@ -115,7 +176,8 @@ def test_dncnn_predicts_the_noise() -> None:
                                                   if isinstance(m, torch.nn.Conv2d)]) == 10
 
 
-@pytest.mark.parametrize("preset", ["srcnn", "srcnn-post", "espcn", "dncnn-s", "conv-full"])
+@pytest.mark.parametrize("preset", ["srcnn", "srcnn-post", "espcn", "edsr-s", "dncnn-s",
+                                    "conv-full"])
 @pytest.mark.parametrize(("scale", "residual"), [(2, True), (3, False), (4, True)])
 def test_tiled_inference_equals_one_pass(preset: str, scale: int, residual: bool) -> None:
     from aekit.models import build_model, preset_config

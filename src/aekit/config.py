@@ -91,7 +91,8 @@ class ModelConfig:
     disc_label: bool = True  # supervised aae: the discriminator sees (code, label) pairs
     # restoration families (superres, dncnn)
     scale: int | None = None  # superres: upscaling factor, filled from task.scale
-    depth: int | None = None  # dncnn: number of conv layers (17 in Zhang et al. 2017)
+    depth: int | None = None  # dncnn: number of conv layers (17 in Zhang et al. 2017);
+    #                          superres edsr: number of residual blocks
     residual: bool = False  # superres: add the bicubic upscale to the output (learn the
     #                         residual, Kim et al. 2016); dncnn is always residual
 
@@ -402,8 +403,8 @@ def validate(cfg: RunConfig) -> None:
     if cfg.data.patch_size < 8 or cfg.data.patches < 1:
         raise ConfigError(f"data.patch_size must be ≥ 8 and data.patches ≥ 1; got "
                           f"{cfg.data.patch_size} and {cfg.data.patches}")
-    if cfg.model.depth is not None and cfg.model.depth < 3:
-        raise ConfigError(f"model.depth must be ≥ 3; got {cfg.model.depth}")
+    if cfg.model.depth is not None and cfg.model.depth < 1:
+        raise ConfigError(f"model.depth must be ≥ 1; got {cfg.model.depth}")
     if cfg.model.latent_dim is not None and cfg.model.latent_dim < 1:
         raise ConfigError(f"model.latent_dim must be ≥ 1; got {cfg.model.latent_dim}")
     if cfg.model.future_frames is not None and cfg.model.future_frames < 0:

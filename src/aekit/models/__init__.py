@@ -88,6 +88,14 @@ PRESETS: dict[str, tuple[str, dict[str, Any], str]] = {
                            "output_activation": "linear"},
               "ESPCN (Shi 2016): 5×5 conv 64 → 3×3 conv 32 (tanh) → 3×3 conv c·s² → "
               "pixel shuffle (fastest)"),
+    "edsr-s": ("superres", {"variant": "edsr", "filters": [32], "depth": 8, "residual": True,
+                            "output_activation": "linear", "loss": "l1"},
+               "small EDSR (Lim 2017): 3×3 conv 32 → 8 residual blocks (×0.1) + long skip → "
+               "3×3 conv c·s² → pixel shuffle (+ bicubic), L1 loss; the CPU choice for SR"),
+    "edsr": ("superres", {"variant": "edsr", "filters": [64], "depth": 16, "residual": True,
+                          "output_activation": "linear", "loss": "l1"},
+             "EDSR baseline size (Lim 2017): 16 residual blocks of 64 (+ bicubic), L1 loss; "
+             "GPU-sized"),
     "dncnn": ("dncnn", {"depth": 17, "filters": [64], "output_activation": "linear"},
               "DnCNN (Zhang 2017): 17 3×3 conv layers of 64, predicts the noise (residual)"),
     "dncnn-s": ("dncnn", {"depth": 10, "filters": [48], "output_activation": "linear"},

@@ -42,6 +42,9 @@ class DnCNN(Autoencoder):
                               f"shape {self.input_shape}")
         c = self.input_shape[0]
         depth = cfg.depth or 17
+        if depth < 3:
+            raise ConfigError(f"dncnn needs model.depth ≥ 3 (first and last conv plus at "
+                              f"least one hidden layer); got {depth}")
         if cfg.filters is not None and len(cfg.filters) != 1:
             raise ConfigError(f"dncnn has one width for all its layers: model.filters=[64] "
                               f"(and model.depth for the number of layers); got {cfg.filters}")
