@@ -87,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     bad = [kv for kv in args.set if "=" not in kv]
     if bad:
         ap.error(f"--set needs KEY=VALUE; got {bad[0]!r}")
+    extra = dict(kv.split("=", 1) for kv in args.set)
 
     from _runs import train_or_reuse
 
@@ -98,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     results = json.loads(summary_path.read_text()) if summary_path.is_file() else {}
     for name in chosen:
         over, bar, ref, _ = RUNS[name]
-        over = {**over, **dict(kv.split("=", 1) for kv in args.set)}
+        over = {**over, **extra}
         run = out / name
         train_s = train_or_reuse(name, over, run, epochs_scale=args.epochs_scale,
                                  reuse=args.reuse)

@@ -74,6 +74,7 @@ VARIANTS: dict[str, tuple[tuple[int, ...], int, str]] = {
     "post": ((5, 1), 9, "relu"),
     "subpixel": ((5, 3), 3, "tanh"),
 }
+VARIANT_NAMES = (*VARIANTS, "edsr")  # edsr has its own layer builder (residual blocks)
 EDSR_BLOCKS = 8  # residual blocks of the edsr variant when model.depth is not set
 EDSR_RES_SCALE = 0.1  # EDSR's residual scaling: each block adds 0.1 × its output
 
@@ -133,9 +134,9 @@ class SuperResolution(Autoencoder):
             raise ConfigError(f"super-resolution models need images (channels, height, width); "
                               f"got samples of shape {self.input_shape}")
         variant = cfg.variant or "pre"
-        if variant not in (*VARIANTS, "edsr"):
+        if variant not in VARIANT_NAMES:
             raise ConfigError(f"unknown superres variant {variant!r}; choose one of: "
-                              + ", ".join([*VARIANTS, "edsr"]))
+                              + ", ".join(VARIANT_NAMES))
         if cfg.scale not in (2, 3, 4):
             raise ConfigError(f"super-resolution models need model.scale 2, 3 or 4 (set from "
                               f"task.scale with --task superres); got {cfg.scale}")
