@@ -98,3 +98,23 @@ def test_a_saved_config_json_is_a_valid_config_file(tmp_path) -> None:
 def test_unknown_model_lists_presets_and_families() -> None:
     with pytest.raises(ConfigError, match="unknown model 'nope'; choose one of: .*aae-style"):
         _cli_cfg("--model", "nope")
+
+
+def test_overrides_win_over_the_preset_even_at_the_default() -> None:
+    """apply_overrides (the Python API, the benchmarks) puts the preset in first, like the
+    CLI: an explicit value equal to the dataclass default is not replaced by the preset's."""
+    from aekit.models import resolve_preset
+
+    cfg = RunConfig()
+    apply_overrides(cfg, ["model.name=edsr-s", "model.loss=mse", "model.residual=false",
+                          "model.output_activation=sigmoid"])
+    m = resolve_preset(cfg.model)
+    assert (m.name, m.preset, m.variant) == ("superres", "edsr-s", "edsr")
+    assert (m.loss, m.residual, m.output_activation) == ("mse", False, "sigmoid")
+    plain = RunConfig()
+    apply_overrides(plain, ["model.name=edsr-s"])
+    assert resolve_preset(plain.model).loss == "l1"  # the preset's value when none is given
+    earlier = RunConfig()
+    apply_overrides(earlier, ["model.depth=4"])
+    apply_overrides(earlier, ["model.name=edsr-s"])  # set before the name: still kept
+    assert (earlier.model.depth, earlier.model.filters) == (4, [32])

@@ -118,9 +118,17 @@ def test_edsr_blocks_widths_and_reach() -> None:
     assert len(blocks) == 3 and len(convs) == 1 + 2 * 3 + 1 + 1
     assert all(m.out_channels == 8 for m in convs[:-1]) and convs[-1].out_channels == 9
     assert model.receptive_radius == 1 + 2 * 3 + 1 + 1
+    torch.manual_seed(0)
     h = torch.rand(2, 8, 5, 6)
     block = blocks[0]
     assert torch.allclose(block(h), h + 0.1 * block.body(h))
+    # the long skip: with every block's last conv at zero the blocks are identities, so
+    # the body gives h + conv(h) (conv: the 3×3 conv after the blocks)
+    with torch.no_grad():
+        for b in blocks:
+            b.body[-1].weight.zero_()
+            b.body[-1].bias.zero_()
+        assert torch.allclose(model.encoder[1](h), h + convs[-2](h), atol=1e-6)
     # a pixel's change reaches exactly `receptive_radius` input pixels far, no further
     for m in convs:
         torch.nn.init.normal_(m.weight, std=0.5)
@@ -140,26 +148,32 @@ def test_edsr_loss_skips_only_the_bicubic_reach() -> None:
     cfg.scale = 2
     model = build_model(cfg, (1, 64, 64))
     out = model(torch.rand(2, 1, 48, 48))
-    target = out["x_hat"].detach().clone()
-    b = BICUBIC_REACH * 2
-    target[..., b:b + 1, :] += 0.5  # just inside the skipped band: counted
+    b = BICUBIC_REACH * 2  # high-resolution pixels of the band
     assert model.loss_border == BICUBIC_REACH < model.receptive_radius
-    assert model.train().loss(out, target)["recon"].item() > 1e-4
+    inside = out["x_hat"].detach().clone()
+    inside[..., b - 1:b, :] += 0.5  # the band's last row: skipped
+    assert model.train().loss(out, inside)["recon"].item() == pytest.approx(0.0, abs=1e-10)
+    past = out["x_hat"].detach().clone()
+    past[..., b:b + 1, :] += 0.5  # the first row after it: counted
+    assert model.train().loss(out, past)["recon"].item() > 1e-4
+    cfg.residual, cfg.output_activation = False, "sigmoid"  # no bicubic image: no band
+    assert build_model(cfg, (1, 64, 64)).loss_border == 0
 
 
-@pytest.mark.parametrize(("preset", "filters", "needle"), [
-    ("edsr-s", [32, 16], "edsr has one width"), ("dncnn-s", None, "dncnn needs model.depth ≥ 3")])
+@pytest.mark.parametrize(("preset", "filters", "depth", "needle"), [
+    ("edsr-s", [32, 16], None, "edsr has one width"),
+    ("edsr-s", None, 0, "edsr needs model.depth ≥ 1"),
+    ("espcn", None, 4, "model.depth counts the residual blocks of the edsr variant"),
+    ("dncnn-s", None, 2, "dncnn needs model.depth ≥ 3")])
 def test_restoration_models_refuse_bad_shapes(preset: str, filters: list[int] | None,
-                                              needle: str) -> None:
+                                              depth: int | None, needle: str) -> None:
     from aekit.errors import ConfigError
     from aekit.models import build_model, preset_config
 
     cfg = preset_config(preset)
     cfg.scale = 2
-    if filters is None:
-        cfg.depth = 2
-    else:
-        cfg.filters = filters
+    cfg.filters = filters if filters is not None else cfg.filters
+    cfg.depth = depth if depth is not None else cfg.depth
     with pytest.raises(ConfigError, match=needle):
         build_model(cfg, (1, 16, 16))
 

@@ -321,7 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
                            help="fully convolutional models: tile side in pixels (default 256)")
         p.set_defaults(func=_cmd_apply)
 
-    p = sub.add_parser("upscale", help="super-resolve image files of any size (srcnn, espcn)")
+    p = sub.add_parser("upscale",
+                       help="super-resolve image files of any size (srcnn, espcn, edsr-s)")
     p.add_argument("run")
     p.add_argument("images", nargs="+", metavar="IMAGE")
     p.add_argument("--out", required=True, help="output directory (same file names)")

@@ -260,9 +260,28 @@ def _parse_override(item: str) -> tuple[str, Any]:
 
 
 def apply_overrides(cfg: RunConfig, overrides: list[str]) -> None:
-    """Apply ``key=value`` strings (values parsed as YAML scalars/lists)."""
-    for item in overrides:
-        key, value = _parse_override(item)
+    """Apply ``key=value`` strings (values parsed as YAML scalars/lists).
+
+    As on the command line (:func:`config_from_cli`), a ``model.name`` among them puts
+    that preset's defaults in *first* when ``cfg.model`` is not resolved yet, so every
+    other value given here wins over the preset — also one that equals the dataclass
+    default (``model.name=edsr-s`` with ``model.loss=mse`` trains with MSE, although the
+    preset says L1). Without this, resolving the preset later would overwrite it.
+    """
+    from aekit.models import preset_config
+
+    items = [_parse_override(item) for item in overrides]
+    names = [str(v) for k, v in items if k == "model.name"]
+    seeded = bool(names) and cfg.model.preset is None
+    if seeded:  # values already set on cfg.model (not the defaults) are kept
+        blank, base = ModelConfig(), preset_config(names[-1])
+        kept = {f.name: getattr(cfg.model, f.name) for f in dataclasses.fields(ModelConfig)
+                if f.name not in ("name", "preset")
+                and getattr(cfg.model, f.name) != getattr(blank, f.name)}
+        cfg.model = dataclasses.replace(base, **kept)
+    for key, value in items:
+        if key == "model.name" and seeded:
+            continue  # the preset set the family name
         set_key(cfg, key, value)
 
 

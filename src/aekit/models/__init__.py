@@ -157,3 +157,9 @@ def describe_models() -> list[dict[str, str]]:
         rows.append({"name": name, "family": family,
                      "input": MODELS.get(family).input_kind, "description": text})
     return rows
+
+
+def upscaling_presets() -> str:
+    """The presets of super-resolution families, for messages: "srcnn, …, edsr"."""
+    return ", ".join(n for n, (fam, _, _) in PRESETS.items()
+                     if "upscale" in MODELS.get(fam).capabilities)

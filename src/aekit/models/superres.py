@@ -46,8 +46,9 @@ returns the residual when ``model.residual`` is on. These models have no code to
 Why ``edsr`` exists: the shallow ESPCN/SRCNN layers reach a floor on the CPU budget —
 on natural-images ×3 every depth, width, learning rate and training length tried
 settled at +0.86 to +0.88 dB over bicubic, with the training loss flat from the second
-epoch. Residual blocks (with ReLU, not tanh) keep learning: at ×3 the training error
-keeps falling for 10 epochs and the test gain passes +1 dB.
+epoch. Residual blocks keep learning: at ×3 the training error keeps falling for 10
+epochs and the test gain passes +1 dB (``python benchmarks/restoration.py``, recorded
+in docs/restoration.md).
 """
 
 from __future__ import annotations
@@ -168,10 +169,12 @@ class SuperResolution(Autoencoder):
         self.receptive_radius = max(conv_path, BICUBIC_REACH if self.residual else 0)
         # Input pixels of a training patch's border band the loss skips (see `loss`).
         # EDSR's reach (2·depth + 3) would leave little or nothing of a patch; like the
-        # paper it learns with padded borders, and only the bicubic image, which is
-        # clamped at the patch edge, is kept out of the loss.
-        self.loss_border = (min(self.receptive_radius, BICUBIC_REACH) if variant == "edsr"
-                            else self.receptive_radius)
+        # paper it learns with padded borders, and only the band where the added bicubic
+        # image is clamped at the patch edge (none without `residual`) is left out.
+        if variant == "edsr":
+            self.loss_border = BICUBIC_REACH if self.residual else 0
+        else:
+            self.loss_border = self.receptive_radius
         init_weights(self)
         if act == "tanh":
             for m in self.encoder.modules():
@@ -193,6 +196,10 @@ class SuperResolution(Autoencoder):
                       ) -> tuple[list[nn.Module], list[nn.Module], int, int, str]:
         """Layers of pre / post / subpixel: (encoder, decoder, Σ kernel radii, output
         kernel, hidden activation)."""
+        if cfg.depth is not None:
+            raise ConfigError(f"model.depth counts the residual blocks of the edsr variant; "
+                              f"{variant} takes its layers from model.filters (e.g. "
+                              f"[64, 64, 32] adds a 3×3 layer)")
         filters = list(cfg.filters or [64, 32])
         kernels, k_out, act = VARIANTS[variant]
         if len(filters) < 2:
@@ -226,7 +233,9 @@ class SuperResolution(Autoencoder):
                               f"(and model.depth for the number of residual blocks); got "
                               f"{cfg.filters}")
         width = (cfg.filters or [32])[0]
-        blocks = cfg.depth or EDSR_BLOCKS
+        blocks = EDSR_BLOCKS if cfg.depth is None else cfg.depth
+        if blocks < 1:
+            raise ConfigError(f"edsr needs model.depth ≥ 1 residual blocks; got {blocks}")
         act = cfg.code_activation or "relu"
         if act not in ("relu", "tanh"):
             raise ConfigError(f"superres hidden activation must be relu or tanh; got {act}")

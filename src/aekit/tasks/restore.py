@@ -46,7 +46,7 @@ def restore(model: Any, image: np.ndarray, *, tile: int = DEFAULT_TILE) -> np.nd
     """
     if "any_size" not in model.capabilities:
         raise ConfigError("this model takes fixed-size inputs only; whole images need a fully "
-                          "convolutional model (srcnn, espcn, dncnn, conv-full, …)")
+                          "convolutional model (srcnn, espcn, edsr-s, dncnn, conv-full, …)")
     model.eval()
     dev = next(model.parameters()).device
     s, m = int(model.scale), int(model.size_multiple)
@@ -176,13 +176,14 @@ def upscale_files(run: str | Path, images: list[str], out: str | Path, *,
                   progress: Any = None) -> list[Path]:
     """``aekit upscale``: image files of any size in, ``scale``× larger files out."""
     from aekit.io import load_run
+    from aekit.models import upscaling_presets
 
     loaded = load_run(run)
     model = loaded.model
     if "upscale" not in model.capabilities:
         raise ConfigError(f"{loaded.path} holds a {loaded.config.model.preset or model.family} "
                           f"model that does not upscale; train one with --task superres "
-                          f"(srcnn, srcnn-post or espcn)")
+                          f"({upscaling_presets()})")
     if scale is not None and scale != model.scale:
         raise ConfigError(f"{loaded.path} was trained for ×{model.scale}, not ×{scale}; train "
                           f"a run with --scale {scale} (or drop --scale)")

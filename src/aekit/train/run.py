@@ -159,14 +159,14 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
 def check_model_for(cfg: RunConfig, data_kind: str, shape: tuple[int, ...]) -> None:
     """Build the model once and refuse model/task/data combinations that cannot work (one
     line each), before anything is written."""
-    from aekit.models import build_model
+    from aekit.models import build_model, upscaling_presets
     from aekit.registry import MODELS
 
     upscales = "upscale" in MODELS.get(cfg.model.name).capabilities
     if cfg.task.name == "superres" and not upscales:
-        raise ConfigError(f"--task superres needs a super-resolution model (srcnn, srcnn-post "
-                          f"or espcn); {cfg.model.preset or cfg.model.name} keeps the image "
-                          f"size")
+        raise ConfigError(f"--task superres needs a super-resolution model "
+                          f"({upscaling_presets()}); {cfg.model.preset or cfg.model.name} "
+                          f"keeps the image size")
     if upscales and cfg.task.name != "superres":
         raise ConfigError(f"{cfg.model.preset or cfg.model.name} upscales images; train it "
                           f"with --task superres --scale 2|3|4")
@@ -180,7 +180,7 @@ def check_model_for(cfg: RunConfig, data_kind: str, shape: tuple[int, ...]) -> N
                           f"or --task superres")
     if data_kind == "photos" and "any_size" not in model.capabilities:
         raise ConfigError(f"{cfg.data.source} holds photos of different sizes: train a fully "
-                          f"convolutional model on their patches (srcnn, srcnn-post, espcn, "
+                          f"convolutional model on their patches ({upscaling_presets()}, "
                           f"dncnn, dncnn-s or conv-full)")
 
 
