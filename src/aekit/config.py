@@ -259,26 +259,40 @@ def _parse_override(item: str) -> tuple[str, Any]:
     return key.strip(), _parse_scalar(raw.strip())
 
 
+def _seed_preset(cfg: RunConfig, items: list[tuple[str, Any]], default: str | None) -> bool:
+    """Put the preset named by the last ``model.name`` in ``items`` (else ``default``;
+    ``None``: no preset) into ``cfg.model`` *before* the items are applied, so every
+    value they give wins over the preset, also one equal to the dataclass default.
+    Fields already set on ``cfg.model`` (away from their defaults) are kept. Not done for
+    a resolved config (a ``model.preset`` among the items, or on ``cfg.model``: a saved
+    config.json). Returns True when seeded: the caller skips ``model.name`` then."""
+    from aekit.models import preset_config
+
+    if cfg.model.preset is not None or any(
+            k == "model.preset" and v not in (None, "", "null") for k, v in items):
+        return False
+    names = [str(v) for k, v in items if k == "model.name"]
+    name = names[-1] if names else default
+    if name is None:
+        return False
+    blank = ModelConfig()
+    kept = {f.name: getattr(cfg.model, f.name) for f in dataclasses.fields(ModelConfig)
+            if f.name not in ("name", "preset")
+            and getattr(cfg.model, f.name) != getattr(blank, f.name)}
+    cfg.model = dataclasses.replace(preset_config(name), **kept)
+    return True
+
+
 def apply_overrides(cfg: RunConfig, overrides: list[str]) -> None:
     """Apply ``key=value`` strings (values parsed as YAML scalars/lists).
 
     As on the command line (:func:`config_from_cli`), a ``model.name`` among them puts
-    that preset's defaults in *first* when ``cfg.model`` is not resolved yet, so every
-    other value given here wins over the preset — also one that equals the dataclass
-    default (``model.name=edsr-s`` with ``model.loss=mse`` trains with MSE, although the
-    preset says L1). Without this, resolving the preset later would overwrite it.
+    that preset's defaults in *first* (:func:`_seed_preset`), so ``model.name=edsr-s``
+    with ``model.loss=mse`` trains with MSE although the preset says L1; resolving the
+    preset afterwards would have overwritten it.
     """
-    from aekit.models import preset_config
-
     items = [_parse_override(item) for item in overrides]
-    names = [str(v) for k, v in items if k == "model.name"]
-    seeded = bool(names) and cfg.model.preset is None
-    if seeded:  # values already set on cfg.model (not the defaults) are kept
-        blank, base = ModelConfig(), preset_config(names[-1])
-        kept = {f.name: getattr(cfg.model, f.name) for f in dataclasses.fields(ModelConfig)
-                if f.name not in ("name", "preset")
-                and getattr(cfg.model, f.name) != getattr(blank, f.name)}
-        cfg.model = dataclasses.replace(base, **kept)
+    seeded = _seed_preset(cfg, items, default=None)
     for key, value in items:
         if key == "model.name" and seeded:
             continue  # the preset set the family name
@@ -349,7 +363,6 @@ def config_from_cli(args: Any) -> RunConfig:
     over the preset — also one that equals the dataclass default (``--model lstm
     --loss mse`` trains with MSE even though the lstm preset says BCE).
     """
-    from aekit.models import preset_config
 
     items: list[tuple[str, Any, str]] = []
     if getattr(args, "config", None):
@@ -360,12 +373,10 @@ def config_from_cli(args: Any) -> RunConfig:
             items.append((key, value, f"--{attr.replace('_', '-')}"))
     items += [(*_parse_override(o), "--set") for o in getattr(args, "overrides", None) or []]
     cfg = RunConfig()
-    resolved = any(k == "model.preset" and v not in (None, "", "null") for k, v, _ in items)
-    if not resolved:  # a saved config.json is already resolved: take it as it is
-        names = [str(v) for k, v, _ in items if k == "model.name"]
-        cfg.model = preset_config(names[-1] if names else cfg.model.name)
+    # a saved config.json (it names its preset) is already resolved: taken as it is
+    seeded = _seed_preset(cfg, [(k, v) for k, v, _ in items], default=cfg.model.name)
     for key, value, where in items:
-        if key == "model.name" and not resolved:
+        if key == "model.name" and seeded:
             continue  # the preset set the family name
         set_key(cfg, key, value, where=where)
     validate(cfg)

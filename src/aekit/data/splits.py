@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from aekit.config import DataConfig
+from aekit.data.dataset import array_digest
 from aekit.errors import ConfigError, DataError
 
 VAL_MAX_SIDE = 384  # validation photos are cut to at most this many pixels a side
@@ -111,12 +112,6 @@ def _downscaled(photos: list[np.ndarray], factor: float, min_side: int) -> list[
     return out
 
 
-def _digest(img: np.ndarray) -> str:
-    import hashlib
-
-    return hashlib.sha256(np.ascontiguousarray(img).tobytes()).hexdigest()
-
-
 def _extra_sources(cfg: DataConfig, ds: Any) -> list[Any]:
     """Load and check every ``data.extra_photos`` source (a Dataset each).
 
@@ -132,14 +127,14 @@ def _extra_sources(cfg: DataConfig, ds: Any) -> list[Any]:
     from aekit.data import load_dataset
 
     channels = int(ds.x_train[0].shape[0])
-    test = {_digest(im) for im in ds.x_test}
+    test = {array_digest(im) for im in ds.x_test}
     out = []
     for spec in cfg.extra_photos:
         extra = load_dataset(spec, channels=channels)
         if extra.kind != "photos":
             raise ConfigError(f"data.extra_photos: {spec} is not a photo dataset (use "
                               f"mate-photos or photos:DIR)")
-        if any(_digest(im) in test for im in [*extra.x_train, *extra.x_test]):
+        if any(array_digest(im) in test for im in [*extra.x_train, *extra.x_test]):
             raise ConfigError(f"data.extra_photos: {spec} contains a test photo of "
                               f"{cfg.source}; training on it would inflate the scores")
         out.append(extra)
