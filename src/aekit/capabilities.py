@@ -23,7 +23,6 @@ class Capability(StrEnum):
     ANY_SIZE = "any_size"  # fully convolutional: any (c, h, w), h and w multiples of
     #                        ``size_multiple``
     UPSCALE = "upscale"  # forward maps (b, c, h, w) to (b, c, h·scale, w·scale)
-    QUANTIZE = "quantize"  # the code is a grid of codebook indices (vector-quantised)
 
 
 def capability_set(*names: str | Capability) -> frozenset[Capability]:
