@@ -27,5 +27,5 @@ def train_or_reuse(name: str, overrides: dict[str, object], run: Path, *,
     if run.exists():
         shutil.rmtree(run)
     print(f"== {name}: training {cfg.train.epochs} epochs", file=sys.stderr, flush=True)
-    train_run(cfg, run, quiet=True, evaluate=False)
+    train_run(cfg, run, quiet=True)
     return round(time.perf_counter() - t0, 1)

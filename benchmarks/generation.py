@@ -59,7 +59,7 @@ def _train(name: str, dataset: str, out: Path, scale: float, reuse: bool) -> Pat
         shutil.rmtree(run)
     t0 = time.perf_counter()
     print(f"== {dataset} {name}: {cfg.train.epochs} epochs", file=sys.stderr, flush=True)
-    train_run(cfg, run, quiet=True, evaluate=False)
+    train_run(cfg, run, quiet=True)
     print(f"   trained in {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return run
 

@@ -43,12 +43,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default="benchmarks/results/moving")
     args = ap.parse_args(argv)
 
-    from aekit.config import RunConfig, validate
-    from aekit.train.run import train_run
+    from aekit.api import train as train_run
+    from aekit.config import RunConfig, preset_config, validate
 
     cfg = RunConfig()
     cfg.data.source = f"moving-mnist?train={args.train}&test={args.test}&frames={args.frames}"
-    cfg.model.name = args.model
+    cfg.model = preset_config(args.model)
     cfg.model.hidden = [args.hidden]
     cfg.train.epochs = args.epochs
     cfg.train.batch_size = args.batch_size

@@ -32,7 +32,7 @@ PUBLISHED = {  # mean AUROC over the 10 one-class problems
 def run_class(data: str, c: int, args: argparse.Namespace) -> dict[str, float]:
     """Train on class ``c`` of ``data``; return AUROC on the whole test split + timing."""
     from aekit.anomaly import anomaly_scores, auroc
-    from aekit.config import RunConfig, validate
+    from aekit.config import RunConfig, preset_config, validate
     from aekit.data.splits import make_splits
     from aekit.io import load_run
     from aekit.train.run import train_run
@@ -41,7 +41,7 @@ def run_class(data: str, c: int, args: argparse.Namespace) -> dict[str, float]:
     cfg.data.source = data
     cfg.data.train_classes = [c]
     cfg.data.limit = args.limit
-    cfg.model.name = args.model
+    cfg.model = preset_config(args.model)
     cfg.model.latent_dim = args.latent_dim
     cfg.train.epochs = args.epochs
     cfg.train.batch_size = args.batch_size
@@ -53,7 +53,7 @@ def run_class(data: str, c: int, args: argparse.Namespace) -> dict[str, float]:
     if run.exists():
         shutil.rmtree(run)
     t0 = time.perf_counter()
-    train_run(cfg, run, quiet=True, evaluate=False)
+    train_run(cfg, run, quiet=True)
     seconds = time.perf_counter() - t0
     loaded = load_run(run)
     splits = make_splits(cfg.data, cfg.train.seed)  # test split is never class-filtered

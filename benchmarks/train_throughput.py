@@ -54,7 +54,6 @@ def aekit_loop(x: torch.Tensor, batch: int, epochs: int, seed: int) -> list[floa
 
     quiet_lightning()
     cfg = RunConfig()
-    cfg.model.name = "dense"
     cfg.train.batch_size, cfg.train.epochs, cfg.train.seed = batch, epochs, seed
     model = build_model(cfg.model, tuple(x.shape[1:]))
     data = BatchSet(x, build_task(cfg.task), batch, shuffle=True, seed=seed, drop_last=True)

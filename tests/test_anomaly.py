@@ -18,7 +18,7 @@ from aekit.anomaly import (
     per_sample_error,
 )
 from aekit.cli import main
-from aekit.config import DataConfig, ModelConfig, TrainConfig
+from aekit.config import DataConfig, TrainConfig, preset_config
 from aekit.data.splits import make_splits
 from aekit.errors import ConfigError, DataError
 from tests.conftest import make_blobs_images
@@ -67,7 +67,7 @@ def test_detector_fit_flags_unlike_samples() -> None:
     x, _ = make_blobs_images(128, seed=3)
     det = AutoencoderDetector(
         contamination=0.1,
-        model_config=ModelConfig(name="conv", latent_dim=4),
+        model_config=preset_config("conv", latent_dim=4),
         train_config=TrainConfig(epochs=3, batch_size=16, lr=3e-3)).fit(x)
     assert det.labels_.mean() == pytest.approx(0.1, abs=0.02)
     assert det.decision_scores_.shape == (128,)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from aekit.config import RunConfig, apply_overrides, load_config_file, validate
+from aekit.config import RunConfig, apply_overrides, preset_config, validate
 from aekit.errors import ConfigError
 
 
@@ -52,10 +52,10 @@ def test_json_round_trip_and_saved_config_loads(tmp_path) -> None:
     apply_overrides(cfg, ["model.name=conv", "train.epochs=7", "task.name=denoise"])
     path = tmp_path / "c.json"
     path.write_text(json.dumps({"aekit_version": "x", "input_shape": [1, 8, 8], **cfg.to_dict()}))
-    assert load_config_file(path) == cfg
+    assert RunConfig.from_file(path) == cfg
     yml = tmp_path / "c.yaml"
     yml.write_text("train:\n  epochs: 3\nmodel:\n  name: dense\n  hidden: [8]\n")
-    loaded = load_config_file(yml)
+    loaded = RunConfig.from_file(yml)
     assert loaded.train.epochs == 3 and loaded.model.hidden == [8]
 
 
@@ -63,12 +63,11 @@ def test_config_file_with_unknown_key_names_the_file(tmp_path) -> None:
     yml = tmp_path / "c.yaml"
     yml.write_text("train:\n  epoch: 3\n")
     with pytest.raises(ConfigError, match=r"c.yaml: unknown key 'train.epoch'"):
-        load_config_file(yml)
+        RunConfig.from_file(yml)
 
 
 def _cli_cfg(*argv: str) -> RunConfig:
-    from aekit.cli import build_parser
-    from aekit.config import config_from_cli
+    from aekit.cli import build_parser, config_from_cli
 
     return config_from_cli(build_parser().parse_args(["train", *argv, "--out", "unused"]))
 
@@ -84,7 +83,7 @@ def test_explicit_values_win_over_presets_even_when_equal_to_defaults() -> None:
 
 
 def test_a_saved_config_json_is_a_valid_config_file(tmp_path) -> None:
-    from aekit.config import save_json
+    from aekit.io import write_config as save_json
 
     cfg = _cli_cfg("--model", "conv-pool", "--epochs", "3")
     path = tmp_path / "config.json"
@@ -103,18 +102,16 @@ def test_unknown_model_lists_presets_and_families() -> None:
 def test_overrides_win_over_the_preset_even_at_the_default() -> None:
     """apply_overrides (the Python API, the benchmarks) puts the preset in first, like the
     CLI: an explicit value equal to the dataclass default is not replaced by the preset's."""
-    from aekit.models import resolve_preset
-
     cfg = RunConfig()
     apply_overrides(cfg, ["model.name=edsr-s", "model.loss=mse", "model.residual=false",
                           "model.output_activation=sigmoid"])
-    m = resolve_preset(cfg.model)
+    m = cfg.model
     assert (m.name, m.preset, m.variant) == ("superres", "edsr-s", "edsr")
     assert (m.loss, m.residual, m.output_activation) == ("mse", False, "sigmoid")
     plain = RunConfig()
     apply_overrides(plain, ["model.name=edsr-s"])
-    assert resolve_preset(plain.model).loss == "l1"  # the preset's value when none is given
-    earlier = RunConfig()
+    assert plain.model.loss == "l1"  # the preset's value when none is given
+    earlier = RunConfig(model=preset_config("superres"))
     apply_overrides(earlier, ["model.depth=4"])
     apply_overrides(earlier, ["model.name=edsr-s"])  # set before the name: still kept
     assert (earlier.model.depth, earlier.model.filters) == (4, [32])

@@ -11,7 +11,7 @@ import torch
 from safetensors.torch import load_file
 
 from aekit.cli import main
-from aekit.config import ModelConfig, TrainConfig
+from aekit.config import TrainConfig, preset_config
 from aekit.models import build_model
 from aekit.train.system import make_optimizer
 
@@ -25,7 +25,7 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory,
 
 def test_vae_loss_is_summed_reconstruction_plus_beta_kl() -> None:
     torch.manual_seed(0)
-    model = build_model(ModelConfig(name="vae", hidden=[16], latent_dim=3, beta=2.0),
+    model = build_model(preset_config("vae", hidden=[16], latent_dim=3, beta=2.0),
                         (1, 4, 4)).eval()
     x = torch.rand(5, 1, 4, 4)
     out = model(x)
@@ -42,7 +42,7 @@ def test_vae_loss_is_summed_reconstruction_plus_beta_kl() -> None:
 
 
 def test_vae_kl_warmup_ramps_beta() -> None:
-    model = build_model(ModelConfig(name="vae", hidden=[8], latent_dim=2, kl_warmup=4),
+    model = build_model(preset_config("vae", hidden=[8], latent_dim=2, kl_warmup=4),
                         (1, 4, 4))
     weights = []
     for epoch in range(6):
@@ -86,7 +86,7 @@ def _names(model: torch.nn.Module, prefix: str) -> set[str]:
 @pytest.mark.parametrize("supervised", [False, True])
 def test_aae_each_update_changes_only_its_own_parameters(supervised: bool) -> None:
     torch.manual_seed(0)
-    cfg = ModelConfig(name="aae", hidden=[16], latent_dim=2, disc_hidden=[8],
+    cfg = preset_config("aae", hidden=[16], latent_dim=2, disc_hidden=[8],
                       supervised=supervised, num_classes=3 if supervised else None)
     model = build_model(cfg, (1, 4, 4))
     cond = {"y": torch.tensor([0, 1, 2, 0, 1, 2])} if supervised else {}
@@ -103,7 +103,7 @@ def test_aae_each_update_changes_only_its_own_parameters(supervised: bool) -> No
 def test_supervised_aae_discriminator_sees_the_label(disc_label: bool) -> None:
     """disc_label: (code, one-hot) pairs, so each class's codes are matched to the prior."""
     torch.manual_seed(0)
-    cfg = ModelConfig(name="aae", hidden=[16], latent_dim=2, disc_hidden=[8],
+    cfg = preset_config("aae", hidden=[16], latent_dim=2, disc_hidden=[8],
                       supervised=True, num_classes=3, disc_label=disc_label)
     model = build_model(cfg, (1, 4, 4))
     assert model.discriminator[0].in_features == 2 + (3 if disc_label else 0)
@@ -128,7 +128,7 @@ def test_runs_saved_before_disc_label_load_as_trained() -> None:
 
 def test_dcgan_each_update_changes_only_its_own_parameters() -> None:
     torch.manual_seed(0)
-    model = build_model(ModelConfig(name="dcgan", filters=[4, 8], latent_dim=5), (1, 8, 8))
+    model = build_model(preset_config("dcgan", filters=[4, 8], latent_dim=5), (1, 8, 8))
     log = _run_step(model, torch.rand(6, 1, 8, 8))
     assert [name for name, _ in log] == ["discriminator", "generator"]
     assert log[0][1] == _names(model, "discriminator.")
@@ -264,13 +264,14 @@ def test_generative_verbs_refuse_bad_input(argv: list[str], message: str,
 
 def test_adversarial_resume_is_exact(gen_runs: dict[str, Path], tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from aekit.api import resume as resume_run
+    from aekit.api import train as train_run
     from aekit.config import RunConfig
-    from aekit.train.run import resume_run, train_run
     from tests.conftest import interrupt_training
 
     cfg = RunConfig()
     cfg.data.source = f"npz:{gen_runs['data']}"
-    cfg.model.name, cfg.model.hidden, cfg.model.latent_dim = "aae", [16], 2
+    cfg.model = preset_config("aae", hidden=[16], latent_dim=2)
     cfg.train.epochs, cfg.train.batch_size = 3, 16
     straight = train_run(cfg, tmp_path / "a", quiet=True, evaluate=False)
     restore = interrupt_training(monkeypatch, epoch=2, batch=1)

@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch import nn
 
-from aekit.config import ModelConfig
+from aekit.config import ModelConfig, preset_config
 from aekit.errors import ConfigError
 from aekit.io import save_weights
 from aekit.losses import jacobian_frobenius, kl_normal, kl_sparsity
@@ -21,14 +21,14 @@ PRESET_SHAPES = {name: SHAPE_OVERRIDES.get(name, (1, 8, 8)) for name in PRESETS}
 
 
 def _small(name: str) -> ModelConfig:
-    cfg = ModelConfig(name=name)
+    cfg = preset_config(name)
     if name == "deep":
         cfg.hidden, cfg.latent_dim = [32, 16], 8  # same family, test-sized
-    if PRESETS[name][1].get("supervised"):
+    if getattr(cfg, "supervised", False):
         cfg.num_classes = 3
-    if PRESETS[name][0] == "superres":
+    if PRESETS[name].family == "superres":
         cfg.scale = 2
-    if PRESETS[name][0] == "dncnn":
+    if PRESETS[name].family == "dncnn":
         cfg.depth, cfg.filters = 4, [8]  # same family, test-sized
     return cfg
 
@@ -115,21 +115,21 @@ def test_save_load_identical_and_seeded(name: str, tmp_path) -> None:
 
 
 def test_every_registered_family_has_a_preset() -> None:
-    families = {fam for fam, _, _ in PRESETS.values()}
+    families = {PRESETS[name].family for name in PRESETS}
     assert set(MODELS.names()) <= families
 
 
 def test_dense_decoder_mirrors_every_encoder_width() -> None:
-    model = build_model(ModelConfig(name="dense"), (1, 28, 28))
+    model = build_model(preset_config("dense"), (1, 28, 28))
     enc, dec = model.widths()
     assert enc == [256, 128, 64]
     assert dec == [128, 256, 784]
-    deep = build_model(ModelConfig(name="deep"), (3, 64, 64))
+    deep = build_model(preset_config("deep"), (3, 64, 64))
     assert deep.widths() == ([1024, 512, 256], [512, 1024, 12288])
 
 
 def test_conv_decoder_mirrors_encoder_channels() -> None:
-    model = build_model(ModelConfig(name="conv", filters=[8, 16, 32], latent_dim=4), (3, 16, 16))
+    model = build_model(preset_config("conv", filters=[8, 16, 32], latent_dim=4), (3, 16, 16))
     enc = [m.out_channels for m in model.encoder.modules() if isinstance(m, nn.Conv2d)]
     dec = [m.out_channels for m in model.decoder.modules() if isinstance(m, nn.ConvTranspose2d)]
     assert enc == [8, 16, 32]
@@ -138,25 +138,27 @@ def test_conv_decoder_mirrors_encoder_channels() -> None:
 
 def test_conv_size_error_names_sizes_that_work() -> None:
     with pytest.raises(ConfigError, match=r"divisible by 8 .*32×32.*got 28×28"):
-        build_model(ModelConfig(name="conv", filters=[8, 16, 32]), (1, 28, 28))
+        build_model(preset_config("conv", filters=[8, 16, 32]), (1, 28, 28))
 
 
 def test_conv_accepts_three_channels_and_rectangles() -> None:
-    model = build_model(ModelConfig(name="conv"), (3, 12, 20))
+    model = build_model(preset_config("conv"), (3, 12, 20))
     assert model(torch.rand(2, 3, 12, 20))["x_hat"].shape == (2, 3, 12, 20)
 
 
 def test_preset_resolution_is_idempotent() -> None:
-    from aekit.models import resolve_preset
+    from dataclasses import asdict
 
-    once = resolve_preset(ModelConfig(name="conv-pool"))
+    from aekit.config import RunConfig
+
+    once = preset_config("conv-pool")
     assert (once.name, once.preset, once.latent_dim) == ("conv", "conv-pool", None)
-    assert resolve_preset(once) == once
+    assert RunConfig.from_saved({"model": asdict(once)}).model == once  # saved = as resolved
 
 
 def test_unknown_model_is_a_one_line_error() -> None:
     with pytest.raises(ConfigError, match="unknown model 'nope'; choose one of"):
-        build_model(ModelConfig(name="nope"), (1, 8, 8))
+        build_model(preset_config("nope"), (1, 8, 8))
 
 
 # -- losses against closed forms ------------------------------------------------------
@@ -211,7 +213,7 @@ def test_sparsity_penalty_lowers_mean_code_activation(kind: str) -> None:
     acts = {}
     for weight in (0.0, 0.5 if kind == "l1" else 0.1):
         torch.manual_seed(0)
-        cfg = ModelConfig(name="dense", hidden=[32], latent_dim=16, sparsity=kind,
+        cfg = preset_config("dense", hidden=[32], latent_dim=16, sparsity=kind,
                           sparsity_weight=weight, code_activation="relu" if kind == "l1" else None)
         model = _fit(build_model(cfg, (1, 8, 8)), x)
         with torch.no_grad():
@@ -227,7 +229,7 @@ def test_contractive_penalty_lowers_jacobian_norm() -> None:
     norms = {}
     for weight in (0.0, 0.05):
         torch.manual_seed(0)
-        cfg = ModelConfig(name="dense", hidden=[32], latent_dim=8, contractive_weight=weight,
+        cfg = preset_config("dense", hidden=[32], latent_dim=8, contractive_weight=weight,
                           batch_norm=False, code_activation="sigmoid")
         model = _fit(build_model(cfg, (1, 8, 8)), x)
         norms[weight] = jacobian_frobenius(model.encoder, x, exact=True).item()
@@ -235,7 +237,7 @@ def test_contractive_penalty_lowers_jacobian_norm() -> None:
 
 
 def test_contractive_penalty_runs_on_conv_with_estimator() -> None:
-    model = build_model(ModelConfig(name="conv", contractive_weight=0.1), (1, 8, 8)).train()
+    model = build_model(preset_config("conv", contractive_weight=0.1), (1, 8, 8)).train()
     x = torch.rand(4, 1, 8, 8)
     terms = model.loss(model(x), x)
     assert "contractive" in terms and terms["contractive"].item() > 0

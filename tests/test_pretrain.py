@@ -11,7 +11,7 @@ import torch
 
 from aekit.classify.models import StemClassifier
 from aekit.cli import main
-from aekit.config import ModelConfig
+from aekit.config import preset_config
 from aekit.errors import ConfigError
 from aekit.io import load_run
 from aekit.models import build_model
@@ -19,7 +19,7 @@ from aekit.tasks.pretrain import labelled_subset
 
 
 def test_stem_autoencoder_mirrors_the_classifier_stem() -> None:
-    ae = build_model(ModelConfig(name="stem", filters=[4, 8]), (1, 8, 8))
+    ae = build_model(preset_config("stem", filters=[4, 8]), (1, 8, 8))
     clf = StemClassifier((1, 8, 8), 3, filters=[4, 8])
     assert ae.cfg.sparsity == "l1" and ae.cfg.sparsity_weight > 0  # sparse code
     assert ae.code_size == 8 * 2 * 2
@@ -37,9 +37,9 @@ def test_stem_autoencoder_mirrors_the_classifier_stem() -> None:
     x = torch.rand(3, 1, 8, 8)
     assert torch.equal(ae.encode(x), clf.stem(x).flatten(1))
     with pytest.raises(ConfigError, match="leave model.latent_dim unset"):
-        build_model(ModelConfig(name="stem", latent_dim=8), (1, 8, 8))
+        build_model(preset_config("stem", latent_dim=8), (1, 8, 8))
     with pytest.raises(ConfigError, match="divisible by 4"):
-        build_model(ModelConfig(name="stem"), (1, 10, 10))
+        build_model(preset_config("stem"), (1, 10, 10))
 
 
 def test_labelled_subset_is_stratified_and_seeded() -> None:

@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 
 import aekit
-from aekit.config import RunConfig, save_json
+from aekit.config import RunConfig, preset_config
 from aekit.data.splits import Splits
 from aekit.errors import DataError, RunError
 from aekit.io import save_weights
-from aekit.models import build_model, resolve_preset
+from aekit.io import write_config as save_json
+from aekit.models import build_model
 from aekit.report import figures
 from aekit.report.html import pick_samples, write_report
 from aekit.train.history import HistoryWriter
@@ -74,12 +75,12 @@ def make_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, model: str = "c
     cfg = RunConfig()
     cfg.data.source = "synthetic"
     cfg.task.name = task
-    cfg.model.name = model
-    cfg.model.latent_dim = latent
+    cfg.model = preset_config(model)
+    if latent is not None:  # None: the preset's code size
+        cfg.model.latent_dim = latent
     if model == "dense":
         cfg.model.hidden = [16]
     cfg.train.epochs = 3
-    cfg.model = resolve_preset(cfg.model)
     shape = splits.input_shape
     net = build_model(cfg.model, shape)
     run = tmp_path / name

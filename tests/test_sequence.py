@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from aekit.cli import main
-from aekit.config import ModelConfig
+from aekit.config import preset_config
 from aekit.data import load_dataset
 from aekit.data.moving_mnist import make_moving_digits
 from aekit.data.timeseries import stack_sequences
@@ -81,7 +81,7 @@ def test_bad_source_options_are_one_line(spec: str, message: str, fake_mnist: No
 ])
 def test_composite_reads_only_input_frames_and_returns_time_order(over: dict) -> None:
     torch.manual_seed(0)
-    cfg = ModelConfig(name="lstm", hidden=over.pop("hidden", [8]), **over)
+    cfg = preset_config("lstm", hidden=over.pop("hidden", [8]), **over)
     model = build_model(cfg, (6, 1, 8, 8)).eval()
     assert (model.n_input, model.n_future) == (3, 3)  # None → half the frames
     x = torch.rand(2, 6, 1, 8, 8)
@@ -99,12 +99,12 @@ def test_composite_reads_only_input_frames_and_returns_time_order(over: dict) ->
 
 def test_composite_errors_are_one_line() -> None:
     with pytest.raises(ConfigError, match="leaves no input frame"):
-        build_model(ModelConfig(name="lstm", future_frames=4), (4, 3))
+        build_model(preset_config("lstm", future_frames=4), (4, 3))
     with pytest.raises(ConfigError, match="need sequences"):
-        build_model(ModelConfig(name="lstm"), (5,))
+        build_model(preset_config("lstm"), (5,))
     with pytest.raises(ConfigError, match="needs image frames"):
-        build_model(ModelConfig(name="lstm", frame_coder="conv"), (6, 3))
-    model = build_model(ModelConfig(name="lstm", hidden=[4]), (6, 3))
+        build_model(preset_config("lstm", frame_coder="conv"), (6, 3))
+    model = build_model(preset_config("lstm", hidden=[4]), (6, 3))
     with pytest.raises(ConfigError, match="reads 3 input frames"):
         model(torch.rand(2, 2, 3))
 
@@ -115,7 +115,7 @@ def test_composite_forecasts_a_periodic_series_better_than_persistence() -> None
     series = np.stack([np.sin(2 * np.pi * t / 8), np.cos(2 * np.pi * t / 12)], 1)
     x = torch.tensor(np.lib.stride_tricks.sliding_window_view(series, 16, axis=0)
                      .transpose(0, 2, 1)[::3], dtype=torch.float32)  # (n, 16, 2)
-    model = build_model(ModelConfig(name="lstm-series", hidden=[24], future_frames=8), (16, 2))
+    model = build_model(preset_config("lstm-series", hidden=[24], future_frames=8), (16, 2))
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(150):
         loss = model.loss(model(x), x)["loss"]

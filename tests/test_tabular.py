@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from aekit.cli import main
-from aekit.config import ModelConfig
+from aekit.config import preset_config
 from aekit.data import load_dataset
 from aekit.data.corruptions import parse_corruption
 from aekit.data.rankgauss import RankGauss
@@ -117,14 +117,14 @@ def test_tabular_codes_deep_stack_and_bottleneck() -> None:
     assert bottleneck_index([64, 16, 64, 16]) == 1
     torch.manual_seed(0)
     x = torch.randn(4, 10)
-    deep = build_model(ModelConfig(name="tabular", hidden=[12, 6, 12]), (10,)).eval()
+    deep = build_model(preset_config("tabular", hidden=[12, 6, 12]), (10,)).eval()
     assert deep.code_size == 30
     assert torch.allclose(deep.decode(deep.encode(x)), deep(x)["x_hat"])
-    neck = build_model(ModelConfig(name="tabular", hidden=[12, 6, 12],
+    neck = build_model(preset_config("tabular", hidden=[12, 6, 12],
                                    features="bottleneck"), (10,)).eval()
     assert neck.code_size == 6
     assert torch.allclose(neck.decode(neck.encode(x)), neck(x)["x_hat"])
-    sym = build_model(ModelConfig(name="tabular", hidden=[16], latent_dim=3,
+    sym = build_model(preset_config("tabular", hidden=[16], latent_dim=3,
                                   features="bottleneck"), (10,))
     assert sym.widths == [16, 3, 16] and sym.code_size == 3
 

@@ -10,24 +10,23 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from aekit.config import RunConfig
+from aekit.api import resume as resume_run
+from aekit.api import train as train_run
+from aekit.config import RunConfig, set_key
 from aekit.errors import RunError, TrainingError
 from aekit.io import load_run
-from aekit.train.run import resume_run, train_run
 
 
 def _cfg(source: str, **over: object) -> RunConfig:
     cfg = RunConfig()
     cfg.data.source = source
-    cfg.model.name = "dense"
     cfg.model.hidden = [16]
     cfg.model.latent_dim = 4
     cfg.train.epochs = 2
     cfg.train.batch_size = 16
     cfg.data.val_fraction = 0.25
     for key, value in over.items():
-        sec, name = key.split("__")
-        setattr(getattr(cfg, sec), name, value)
+        set_key(cfg, key.replace("__", "."), value)
     return cfg
 
 

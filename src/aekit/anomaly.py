@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from aekit.config import ModelConfig, TaskConfig, TrainConfig
+from aekit.config import ModelConfig, TaskConfig, TrainConfig, preset_config
 from aekit.errors import ConfigError, DataError
 
 Tensor = torch.Tensor
@@ -154,7 +154,7 @@ class AutoencoderDetector:
         from aekit.models import build_model
         from aekit.train.inmemory import fit_arrays
 
-        cfg = self.model_config or ModelConfig(name="conv" if X.ndim == 4 else "dense")
+        cfg = self.model_config or preset_config("conv" if X.ndim == 4 else "dense")
         model = build_model(dataclasses.replace(cfg), tuple(X.shape[1:]))
         return fit_arrays(model, X, self.train_config or TrainConfig(),
                           task_cfg=self.task_config)

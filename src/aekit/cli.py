@@ -12,9 +12,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from aekit import __version__
 from aekit.errors import AekitError
+
+if TYPE_CHECKING:
+    from aekit.config import RunConfig
 
 
 def _print_json(obj: object) -> None:
@@ -87,20 +91,69 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run directory")
 
 
+# `--flag` → the config key it sets
+FLAG_KEYS = {
+    "model": "model.name",
+    "data": "data.source",
+    "task": "task.name",
+    "noise": "task.noise",
+    "scale": "task.scale",
+    "latent_dim": "model.latent_dim",
+    "epochs": "train.epochs",
+    "batch_size": "train.batch_size",
+    "lr": "train.lr",
+    "loss": "model.loss",
+    "optimizer": "train.optimizer",
+    "limit": "data.limit",
+    "seed": "train.seed",
+    "accelerator": "train.accelerator",
+    "devices": "train.devices",
+    "num_nodes": "train.num_nodes",
+    "strategy": "train.strategy",
+    "precision": "train.precision",
+}
+
+
+def config_from_cli(args: argparse.Namespace) -> RunConfig:
+    """Defaults ← model preset ← --config file ← flags ← --set overrides.
+
+    The preset's values go in *first* (:func:`aekit.config.apply_items`), so every value
+    the user gives explicitly wins over the preset — also one that equals a default
+    (``--model lstm --loss mse`` trains with MSE even though the lstm preset says BCE).
+    A saved config.json names every key, so it comes back exactly as it was.
+    """
+    from aekit.config import RunConfig, apply_items, parse_override, read_config_items, validate
+    from aekit.tasks.pairs import build_task
+
+    items: list[tuple[str, object, str]] = []
+    if getattr(args, "config", None):
+        items += [(k, v, str(args.config)) for k, v in read_config_items(args.config).items()]
+    for attr, key in FLAG_KEYS.items():
+        value = getattr(args, attr, None)
+        if value is not None:
+            items.append((key, value, f"--{attr.replace('_', '-')}"))
+    items += [(*parse_override(o), "--set") for o in getattr(args, "overrides", None) or []]
+    cfg = RunConfig()
+    apply_items(cfg, items)
+    validate(cfg)
+    build_task(cfg.task)  # unknown task / bad noise spec → one line, before any data
+    return cfg
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
-    from aekit.config import config_from_cli
-    from aekit.train.run import resume_run, train_run
+    from aekit.api import resume, train
+    from aekit.tasks.pairs import build_task
 
     if args.resume:
-        run_dir = resume_run(args.resume, quiet=args.quiet, evaluate=not args.no_eval)
+        run_dir = resume(args.resume, quiet=args.quiet, evaluate=not args.no_eval)
     else:
         if not args.out:
             raise AekitError("train needs --out RUN_DIR (or --resume RUN_DIR)")
         cfg = config_from_cli(args)
-        if args.scale is not None and cfg.task.name != "superres":
+        if args.scale is not None and not build_task(cfg.task).changes_size:
             raise AekitError(f"--scale is for --task superres (this run's task is "
                              f"{cfg.task.name})")
-        run_dir = train_run(cfg, args.out, quiet=args.quiet, evaluate=not args.no_eval)
+        run_dir = train(cfg, args.out, quiet=args.quiet, evaluate=not args.no_eval)
     print(f"run written to {run_dir}")
     return 0
 

@@ -9,14 +9,16 @@ configurator, but typed).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from aekit.errors import ConfigError
+from aekit.registry import MODELS, PRESETS
 
 
 @dataclass
@@ -54,47 +56,57 @@ class TaskConfig:
 
 @dataclass
 class ModelConfig:
-    """Architecture and loss terms. Presets fill these; every field can be overridden."""
+    """The fields every model family shares: code size, loss, output, regularisers.
 
-    name: str = "dense"  # family or preset name (see `aekit models`)
-    preset: str | None = None  # set when resolved: the preset the run started from
-    latent_dim: int | None = None  # code size; None = the preset's default
-    hidden: list[int] | None = None  # dense: encoder widths (decoder mirrors them)
-    filters: list[int] | None = None  # conv: encoder channels per stage (decoder mirrors)
-    variant: str | None = None  # conv: strided | pool | dense-code | gap
-    kernel_size: int = 3
-    batch_norm: bool = True
+    Each family's file subclasses this with the fields only that family has (e.g.
+    ``DenseConfig.hidden``, ``SuperResConfig.depth``) and registers it with
+    ``@register_model(name, config=...)``; a *preset* is a registered instance of such a
+    subclass. ``--set model.KEY`` is checked against the fields of the run's family, so an
+    unknown key names the keys *that family* has.
+    """
+
+    name: str = "dense"  # the family (a preset name resolves to its family)
+    preset: str | None = None  # the preset the run started from, if any
+    latent_dim: int | None = None  # code size; None = the family's own default
     loss: str = "mse"  # reconstruction loss: mse | bce | l1
     output_activation: str = "sigmoid"  # sigmoid | linear
-    code_activation: str | None = None  # linear | relu | sigmoid; None = preset/auto
+    code_activation: str | None = None  # linear | relu | sigmoid | tanh; None = family's
     # regularisers (loss terms, not new classes)
     sparsity: str = "none"  # none | l1 | kl
     sparsity_weight: float = 0.0  # L1: λ·mean|z| ; KL: β·Σ_j KL(ρ‖ρ̂_j)
     sparsity_target: float = 0.05  # ρ for KL sparsity
     contractive_weight: float = 0.0  # λ·‖∂z/∂x‖²_F
     contractive_projections: int = 1  # random projections for the estimator (conv encoders)
-    # sequences — lstm family (composite LSTM autoencoder, Srivastava et al. 2015)
-    future_frames: int | None = None  # lstm: frames the future decoder predicts (0 = none;
-    #                                   None = half the sequence, e.g. 10 of 20)
-    conditional: bool = False  # lstm: decoders are fed their own previous output frame
-    frame_coder: str = "flat"  # lstm: flat (frames flattened) | conv (small conv enc/decoder)
-    # tables — tabular family (Jahrer's Porto Seguro denoising autoencoder)
-    features: str | None = None  # tabular: what encode returns: bottleneck | deep-stack
-    #                              (all hidden layers); None = deep-stack
-    # generative families (vae, aae, dcgan)
-    beta: float = 1.0  # vae: weight of the KL term (β-VAE when ≠ 1)
-    kl_warmup: int = 0  # vae: epochs over which β ramps up linearly from 0 (0 = off)
-    prior: str = "gaussian"  # aae: gaussian | uniform | mixture10
-    supervised: bool = False  # aae: one-hot label fed to the decoder (code learns style)
-    num_classes: int | None = None  # filled from the data for supervised models
-    disc_hidden: list[int] | None = None  # aae: discriminator widths (default [512, 512])
-    disc_label: bool = True  # supervised aae: the discriminator sees (code, label) pairs
-    # restoration families (superres, dncnn)
-    scale: int | None = None  # superres: upscaling factor, filled from task.scale
-    depth: int | None = None  # dncnn: number of conv layers (17 in Zhang et al. 2017);
-    #                          superres edsr: number of residual blocks
-    residual: bool = False  # superres: add the bicubic upscale to the output (learn the
-    #                         residual, Kim et al. 2016); dncnn is always residual
+
+    # choices of this family's string fields (subclasses add theirs)
+    CHOICES: ClassVar[dict[str, tuple[str | None, ...]]] = {
+        "loss": ("mse", "bce", "l1"),
+        "output_activation": ("sigmoid", "linear"),
+        "code_activation": (None, "linear", "relu", "sigmoid", "tanh"),
+        "sparsity": ("none", "l1", "kl"),
+    }
+
+    def check(self) -> None:
+        """Raise a one-line ConfigError for values no type can refuse (ranges, choices)."""
+        for cls in reversed(type(self).__mro__):
+            for key, choices in vars(cls).get("CHOICES", {}).items():
+                value = getattr(self, key)
+                if value not in choices:
+                    valid = ", ".join(str(c) for c in choices if c is not None)
+                    raise ConfigError(f"model.{key}={value!r} is not valid; choose one of: "
+                                      f"{valid}")
+        if self.latent_dim is not None and self.latent_dim < 1:
+            raise ConfigError(f"model.latent_dim must be ≥ 1; got {self.latent_dim}")
+        if not 0.0 < self.sparsity_target < 1.0:
+            raise ConfigError("model.sparsity_target must be in (0, 1)")
+        if self.loss == "bce" and self.output_activation != "sigmoid":
+            raise ConfigError("model.loss=bce needs model.output_activation=sigmoid "
+                              "(outputs in [0,1])")
+
+    def bind_data(self, source: str, classes: int | None, task: TaskConfig) -> None:
+        """Fill in what the data and the task decide (e.g. the number of classes of a
+        supervised model, the scale of a super-resolution model), before the model is
+        built. No-op unless a family needs it."""
 
 
 @dataclass
@@ -103,9 +115,9 @@ class TrainConfig:
 
     epochs: int = 10
     batch_size: int = 128
-    lr: float = 1e-3
+    lr: float | None = None  # None = the optimizer's own default (OPTIMIZER_LR)
     optimizer: str = "adam"  # adam | rmsprop | adadelta | sgd
-    momentum: float = 0.9  # sgd / rmsprop
+    momentum: float | None = None  # sgd / rmsprop; None = 0.9 for sgd, 0 for rmsprop
     nesterov: bool = False  # sgd
     weight_decay: float = 0.0
     lr_schedule: str = "none"  # none | cosine | step | plateau
@@ -120,6 +132,27 @@ class TrainConfig:
     precision: str = "auto"  # auto = bf16-mixed on GPUs that support it, else 32
     grad_clip: float | None = None
 
+    def resolve_defaults(self) -> None:
+        """Put the optimizer's own defaults where the user gave none, so config.json says
+        which learning rate and momentum were used (PyTorch's defaults; Adadelta's lr is
+        1.0 in PyTorch and Keras: at 1e-3 a textbook Adadelta model barely moves)."""
+        if self.lr is None:
+            self.lr = OPTIMIZER_LR[self.optimizer]
+        if self.momentum is None:
+            self.momentum = OPTIMIZER_MOMENTUM.get(self.optimizer, 0.0)
+
+
+# Default learning rate of each optimizer: PyTorch's own (torch.optim), which for
+# Adadelta is also Keras's 1.0.
+OPTIMIZER_LR: dict[str, float] = {"adam": 1e-3, "rmsprop": 1e-2, "adadelta": 1.0, "sgd": 1e-3}
+# Momentum where the optimizer takes one: SGD keeps aekit's 0.9 (plain SGD at lr 1e-3 is
+# too slow to be a useful default), RMSprop PyTorch's 0.
+OPTIMIZER_MOMENTUM: dict[str, float] = {"sgd": 0.9, "rmsprop": 0.0}
+
+
+def _default_model() -> ModelConfig:
+    return preset_config("dense")
+
 
 @dataclass
 class RunConfig:
@@ -127,7 +160,7 @@ class RunConfig:
 
     data: DataConfig = field(default_factory=DataConfig)
     task: TaskConfig = field(default_factory=TaskConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
+    model: ModelConfig = field(default_factory=_default_model)
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,23 +168,67 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], *, where: str = "config") -> RunConfig:
-        """Build from a (possibly partial) nested dict; unknown keys are errors."""
+        """Build from a (possibly partial) nested dict; unknown keys are errors. A
+        ``model.name`` is applied first (it picks the family whose keys are valid)."""
         cfg = cls()
-        for key, value in _flatten(data).items():
-            set_key(cfg, key, value, where=where)
+        apply_items(cfg, [(k, v, where) for k, v in _flatten(data).items()])
         return cfg
 
     @classmethod
+    def from_file(cls, path: str | Path) -> RunConfig:
+        """Read a YAML or JSON config file (a run's config.json works too)."""
+        return cls.from_dict(read_config_items(path), where=str(path))
+
+    @classmethod
     def from_saved(cls, data: dict[str, Any], *, where: str = "config") -> RunConfig:
-        """Build from a run's saved ``config.json`` sections: like :meth:`from_dict`, but
-        a key in :data:`SAVED_RUN_DEFAULTS` that the file lacks (a run saved before the
-        key existed) takes the value that rebuilds the run as it was trained."""
-        cfg = cls.from_dict(data, where=where)
-        saved = _flatten(data)
+        """Build from a run's saved ``config.json`` sections, exactly as saved: the model
+        section is the resolved config of its family (no preset is applied again).
+
+        Files written before the per-family configs (no ``config_format``, which
+        :data:`CONFIG_FORMAT` adds) held every family's fields in one model section;
+        they are migrated by :func:`migrate_saved`. A key in :data:`SAVED_RUN_DEFAULTS`
+        that the file lacks (a run saved before the key existed) takes the value that
+        rebuilds the run as it was trained.
+        """
+        data = migrate_saved(data)
+        model = dict(data.get("model") or {})
+        family = str(model.pop("name", "dense"))
+        cls_ = model_config_class(family)
+        cfg = cls()
+        cfg.model = cls_()
+        for key, value in _flatten({k: v for k, v in data.items() if k != "model"}).items():
+            set_key(cfg, key, value, where=where)
+        for key, value in model.items():
+            set_key(cfg, f"model.{key}", value, where=where)
+        names = {f.name for f in fields(cfg.model)}
         for key, value in SAVED_RUN_DEFAULTS.items():
-            if key not in saved:
+            sec, name = key.split(".")
+            if name in names and name not in model:
                 set_key(cfg, key, value, where=where)
+        cfg.train.resolve_defaults()  # what training used where a file leaves them unset
         return cfg
+
+
+# The format of config.json's sections; files without this key are the first format
+# (one shared model section for every family) and are migrated on load.
+CONFIG_FORMAT = 2
+
+
+def migrate_saved(data: dict[str, Any]) -> dict[str, Any]:
+    """Sections of a config.json in today's format from any earlier one.
+
+    Format 1 (no ``config_format`` key) had one model section holding every family's
+    fields; a family ignored the others. Those are dropped here (they never changed a
+    model), keeping the fields of the run's own family.
+    """
+    if data.get("config_format", 1) >= CONFIG_FORMAT or "model" not in data:
+        return {k: v for k, v in data.items() if k != "config_format"}
+    out = {k: v for k, v in data.items() if k != "config_format"}
+    model = dict(out["model"])
+    family = str(model.get("name", "dense"))
+    names = {f.name for f in fields(model_config_class(family))}
+    out["model"] = {k: v for k, v in model.items() if k in names}
+    return out
 
 
 def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -165,9 +242,9 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def all_keys() -> list[str]:
-    """Every settable dotted key, e.g. ``train.lr``."""
-    root = RunConfig()
+def all_keys(cfg: RunConfig | None = None) -> list[str]:
+    """Every settable dotted key, e.g. ``train.lr`` (model keys: those of cfg's family)."""
+    root = cfg or RunConfig()
     return [f"{sec.name}.{f.name}" for sec in fields(root) for f in fields(getattr(root, sec.name))]
 
 
@@ -233,25 +310,89 @@ def _parse_scalar(text: str) -> Any:
         return text
 
 
+def model_config_class(family: str) -> type[ModelConfig]:
+    """The config dataclass of a registered model family (one-line error if unknown)."""
+    return MODELS.config_of(family)
+
+
+def preset_config(name: str, **values: Any) -> ModelConfig:
+    """A fresh model config for ``name``: a registered preset (its family's config with
+    the preset's values, ``preset`` set), or a bare family (its config's defaults);
+    ``values`` then replace fields, e.g. ``preset_config("conv", latent_dim=4)``. A field
+    the family lacks is a one-line ConfigError naming the fields it has."""
+    if name in PRESETS:
+        cfg = dataclasses.replace(copy.deepcopy(PRESETS.get(name).config), preset=name)
+    elif name in MODELS:
+        cfg = model_config_class(name)(name=name)
+    else:
+        known = ", ".join(sorted(set(PRESETS.names()) | set(MODELS.names())))
+        raise ConfigError(f"unknown model {name!r}; choose one of: {known}")
+    names = {f.name for f in fields(cfg)} - {"name", "preset"}
+    unknown = sorted(set(values) - names)
+    if unknown:
+        raise ConfigError(f"model {name!r} has no field {unknown[0]!r}; its fields: "
+                          f"{', '.join(sorted(names))}")
+    return dataclasses.replace(cfg, **values)
+
+
+def switch_model(current: ModelConfig, name: str) -> ModelConfig:
+    """The config of preset or family ``name``, keeping what was set on ``current``.
+
+    The preset goes in first and every value set on ``current`` away from *its* preset
+    (or family defaults) stays, if the new family has that field — so ``model.depth=4``
+    given before ``model.name=edsr-s`` is kept, and an explicit value equal to a default
+    (``model.loss=mse`` on the L1 ``edsr-s``) is never replaced by the preset's.
+    """
+    fresh = preset_config(name)
+    base = preset_config(current.preset) if current.preset else type(current)(name=current.name)
+    names = {f.name for f in fields(fresh)}
+    kept = {f.name: getattr(current, f.name) for f in fields(current)
+            if f.name not in ("name", "preset") and f.name in names
+            and getattr(current, f.name) != getattr(base, f.name, object())}
+    return dataclasses.replace(fresh, **kept)
+
+
 def set_key(cfg: RunConfig, key: str, value: Any, *, where: str = "--set") -> None:
-    """Set dotted ``key`` (e.g. ``train.lr``) on ``cfg`` with type checking."""
+    """Set dotted ``key`` (e.g. ``train.lr``) on ``cfg`` with type checking.
+
+    ``model.name`` switches the model section to that preset or family
+    (:func:`switch_model`); ``model.preset`` is a record of a resolved config and only
+    accepted as a name that exists.
+    """
     parts = key.split(".")
     if len(parts) != 2:
         raise ConfigError(f"{where}: key {key!r} must look like section.name; "
-                          f"valid keys: {', '.join(all_keys())}")
+                          f"valid keys: {', '.join(all_keys(cfg))}")
     section_name, name = parts
     section = getattr(cfg, section_name, None)
     if section is None or not dataclasses.is_dataclass(section):
         raise ConfigError(f"{where}: unknown section {section_name!r} in {key!r}; "
                           f"sections: data, task, model, train")
+    if key == "model.name":
+        cfg.model = switch_model(cfg.model, _coerce(value, str, key))
+        return
     hints = typing.get_type_hints(type(section))
-    if name not in hints:
+    if name not in hints or name == "CHOICES":
         valid = ", ".join(f"{section_name}.{f.name}" for f in fields(section))
-        raise ConfigError(f"{where}: unknown key {key!r}; valid {section_name} keys: {valid}")
+        family = f" ({section.name} family)" if section_name == "model" else ""
+        raise ConfigError(f"{where}: unknown key {key!r}; valid {section_name}{family} keys: "
+                          f"{valid}")
     setattr(section, name, _coerce(value, hints[name], key))
 
 
-def _parse_override(item: str) -> tuple[str, Any]:
+def apply_items(cfg: RunConfig, items: list[tuple[str, Any, str]]) -> None:
+    """Apply ``(key, value, where)`` items: the last ``model.name`` first (the preset's
+    values go in before every other item, so each given value wins), then the rest in
+    order."""
+    names = [(k, v, w) for k, v, w in items if k == "model.name"]
+    for key, value, where in names[-1:]:
+        set_key(cfg, key, value, where=where)
+    for key, value, where in items:
+        if key != "model.name":
+            set_key(cfg, key, value, where=where)
+
+
+def parse_override(item: str) -> tuple[str, Any]:
     """``key=value`` → (key, value parsed as a YAML scalar or list)."""
     if "=" not in item:
         raise ConfigError(f"--set expects KEY=VALUE, e.g. --set train.lr=0.01; got {item!r}")
@@ -259,44 +400,14 @@ def _parse_override(item: str) -> tuple[str, Any]:
     return key.strip(), _parse_scalar(raw.strip())
 
 
-def _seed_preset(cfg: RunConfig, items: list[tuple[str, Any]], default: str | None) -> bool:
-    """Put the preset named by the last ``model.name`` in ``items`` (else ``default``;
-    ``None``: no preset) into ``cfg.model`` *before* the items are applied, so every
-    value they give wins over the preset, also one equal to the dataclass default.
-    Fields already set on ``cfg.model`` (away from their defaults) are kept. Not done for
-    a resolved config (a ``model.preset`` among the items, or on ``cfg.model``: a saved
-    config.json). Returns True when seeded: the caller skips ``model.name`` then."""
-    from aekit.models import preset_config
-
-    if cfg.model.preset is not None or any(
-            k == "model.preset" and v not in (None, "", "null") for k, v in items):
-        return False
-    names = [str(v) for k, v in items if k == "model.name"]
-    name = names[-1] if names else default
-    if name is None:
-        return False
-    blank = ModelConfig()
-    kept = {f.name: getattr(cfg.model, f.name) for f in dataclasses.fields(ModelConfig)
-            if f.name not in ("name", "preset")
-            and getattr(cfg.model, f.name) != getattr(blank, f.name)}
-    cfg.model = dataclasses.replace(preset_config(name), **kept)
-    return True
-
-
 def apply_overrides(cfg: RunConfig, overrides: list[str]) -> None:
-    """Apply ``key=value`` strings (values parsed as YAML scalars/lists).
+    """Apply ``key=value`` strings (values parsed as YAML scalars/lists), as ``--set``.
 
-    As on the command line (:func:`config_from_cli`), a ``model.name`` among them puts
-    that preset's defaults in *first* (:func:`_seed_preset`), so ``model.name=edsr-s``
-    with ``model.loss=mse`` trains with MSE although the preset says L1; resolving the
-    preset afterwards would have overwritten it.
+    As on the command line, a ``model.name`` among them puts that preset's values in
+    *first*, so ``model.name=edsr-s`` with ``model.loss=mse`` trains with MSE although
+    the preset says L1.
     """
-    items = [_parse_override(item) for item in overrides]
-    seeded = _seed_preset(cfg, items, default=None)
-    for key, value in items:
-        if key == "model.name" and seeded:
-            continue  # the preset set the family name
-        set_key(cfg, key, value)
+    apply_items(cfg, [(*parse_override(item), "--set") for item in overrides])
 
 
 # Keys added after runs were already being saved, with the value that rebuilds such an
@@ -306,11 +417,12 @@ SAVED_RUN_DEFAULTS: dict[str, Any] = {"model.disc_label": False}
 
 # Provenance keys a saved config.json carries next to the four sections.
 META_KEYS = frozenset({"aekit_version", "data_fingerprint", "input_shape", "created",
-                       "data_info"})
+                       "data_info", "config_format"})
 
 
 def read_config_items(path: str | Path) -> dict[str, Any]:
-    """The dotted keys and values of a YAML or JSON config file (a config.json works too)."""
+    """The dotted keys and values of a YAML or JSON config file (a config.json works too,
+    in any format: a saved run's sections are migrated first)."""
     import yaml
 
     p = Path(path)
@@ -323,84 +435,20 @@ def read_config_items(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"config file {p} is not valid YAML/JSON: {first}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {p} must hold a mapping of sections")
+    if "aekit_version" in data:  # a run's saved config.json
+        data = migrate_saved(data)
     return _flatten({k: v for k, v in data.items() if k not in META_KEYS})
 
 
-def load_config_file(path: str | Path) -> RunConfig:
-    """Read a YAML or JSON config file into a :class:`RunConfig` (unknown keys are errors)."""
-    cfg = RunConfig()
-    for key, value in read_config_items(path).items():
-        set_key(cfg, key, value, where=str(path))
-    return cfg
-
-
-_FLAG_KEYS = {
-    "model": "model.name",
-    "data": "data.source",
-    "task": "task.name",
-    "noise": "task.noise",
-    "scale": "task.scale",
-    "latent_dim": "model.latent_dim",
-    "epochs": "train.epochs",
-    "batch_size": "train.batch_size",
-    "lr": "train.lr",
-    "loss": "model.loss",
-    "optimizer": "train.optimizer",
-    "limit": "data.limit",
-    "seed": "train.seed",
-    "accelerator": "train.accelerator",
-    "devices": "train.devices",
-    "num_nodes": "train.num_nodes",
-    "strategy": "train.strategy",
-    "precision": "train.precision",
-}
-
-
-def config_from_cli(args: Any) -> RunConfig:
-    """Defaults ← model preset ← --config file ← flags ← --set overrides.
-
-    The preset's defaults go in *first*, so every value the user gives explicitly wins
-    over the preset — also one that equals the dataclass default (``--model lstm
-    --loss mse`` trains with MSE even though the lstm preset says BCE).
-    """
-
-    items: list[tuple[str, Any, str]] = []
-    if getattr(args, "config", None):
-        items += [(k, v, str(args.config)) for k, v in read_config_items(args.config).items()]
-    for attr, key in _FLAG_KEYS.items():
-        value = getattr(args, attr, None)
-        if value is not None:
-            items.append((key, value, f"--{attr.replace('_', '-')}"))
-    items += [(*_parse_override(o), "--set") for o in getattr(args, "overrides", None) or []]
-    cfg = RunConfig()
-    # a saved config.json (it names its preset) is already resolved: taken as it is
-    seeded = _seed_preset(cfg, [(k, v) for k, v, _ in items], default=cfg.model.name)
-    for key, value, where in items:
-        if key == "model.name" and seeded:
-            continue  # the preset set the family name
-        set_key(cfg, key, value, where=where)
-    validate(cfg)
-    return cfg
-
-
 _CHOICES = {
-    "model.loss": ("mse", "bce", "l1"),
-    "model.output_activation": ("sigmoid", "linear"),
-    "model.code_activation": (None, "linear", "relu", "sigmoid", "tanh"),
-    "model.sparsity": ("none", "l1", "kl"),
-    "model.frame_coder": ("flat", "conv"),
-    "model.features": (None, "bottleneck", "deep-stack"),
-    "model.prior": ("gaussian", "uniform", "mixture10"),
-    "train.optimizer": ("adam", "rmsprop", "adadelta", "sgd"),
+    "train.optimizer": tuple(OPTIMIZER_LR),
     "train.lr_schedule": ("none", "cosine", "step", "plateau"),
 }
 
 
 def validate(cfg: RunConfig) -> None:
     """Check value ranges and choices that types alone cannot express."""
-    from aekit.tasks.pairs import build_task
-
-    build_task(cfg.task)  # unknown task / bad noise spec → one-line ConfigError
+    cfg.model.check()
     for key, choices in _CHOICES.items():
         sec, name = key.split(".")
         value = getattr(getattr(cfg, sec), name)
@@ -412,8 +460,10 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError(f"train.epochs must be ≥ 1; got {t.epochs}")
     if t.batch_size < 1:
         raise ConfigError(f"train.batch_size must be ≥ 1; got {t.batch_size}")
-    if not t.lr > 0:
+    if t.lr is not None and not t.lr > 0:
         raise ConfigError(f"train.lr must be > 0; got {t.lr}")
+    if t.momentum is not None and not 0.0 <= t.momentum < 1.0:
+        raise ConfigError(f"train.momentum must be in [0, 1); got {t.momentum}")
     if not 0.0 <= cfg.data.val_fraction < 1.0:
         raise ConfigError(f"data.val_fraction must be in [0, 1); got {cfg.data.val_fraction}")
     if cfg.data.train_classes is not None and (
@@ -433,20 +483,3 @@ def validate(cfg: RunConfig) -> None:
     if cfg.data.patch_size < 8 or cfg.data.patches < 1:
         raise ConfigError(f"data.patch_size must be ≥ 8 and data.patches ≥ 1; got "
                           f"{cfg.data.patch_size} and {cfg.data.patches}")
-    if cfg.model.depth is not None and cfg.model.depth < 1:
-        raise ConfigError(f"model.depth must be ≥ 1; got {cfg.model.depth}")
-    if cfg.model.latent_dim is not None and cfg.model.latent_dim < 1:
-        raise ConfigError(f"model.latent_dim must be ≥ 1; got {cfg.model.latent_dim}")
-    if cfg.model.future_frames is not None and cfg.model.future_frames < 0:
-        raise ConfigError(f"model.future_frames must be ≥ 0; got {cfg.model.future_frames}")
-    if not 0.0 < cfg.model.sparsity_target < 1.0:
-        raise ConfigError("model.sparsity_target must be in (0, 1)")
-    if cfg.model.loss == "bce" and cfg.model.output_activation != "sigmoid":
-        raise ConfigError("model.loss=bce needs model.output_activation=sigmoid (outputs in [0,1])")
-
-
-def save_json(cfg: RunConfig, path: Path, extra: dict[str, Any]) -> None:
-    """Write the resolved config plus provenance (version, data fingerprint)."""
-    from aekit.io import write_json
-
-    write_json(path, {**extra, **cfg.to_dict()})

@@ -21,10 +21,14 @@ import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aekit import __version__
-from aekit.errors import RunError
+from aekit.config import CONFIG_FORMAT, META_KEYS, RunConfig
+from aekit.errors import ConfigError, RunError
+
+if TYPE_CHECKING:
+    from aekit.models.base import Autoencoder
 
 CONFIG = "config.json"
 WEIGHTS = "model.safetensors"
@@ -64,6 +68,11 @@ def read_json(path: Path) -> Any:
                        f"re-run the command that wrote it") from None
 
 
+def write_config(cfg: RunConfig, path: Path, extra: dict[str, Any]) -> None:
+    """Write the resolved config plus provenance (version, data fingerprint, format)."""
+    write_json(path, {**extra, "config_format": CONFIG_FORMAT, **cfg.to_dict()})
+
+
 def save_weights(model: Any, path: Path) -> None:
     """Save a module's state dict as safetensors, atomically."""
     from safetensors.torch import save_file
@@ -79,20 +88,18 @@ class LoadedRun:
     """A run directory rebuilt into a model ready for inference (eval mode, CPU)."""
 
     path: Path
-    config: Any  # aekit.config.RunConfig
+    config: RunConfig
     meta: dict[str, Any]  # version, fingerprint, input shape, …
-    model: Any  # aekit.models.base.Autoencoder
+    model: Autoencoder
 
     @property
     def input_shape(self) -> tuple[int, ...]:
         return tuple(self.meta["input_shape"])
 
 
-def read_run_config(run: str | Path) -> tuple[Path, Any, dict[str, Any]]:
-    """Validate that ``run`` is an aekit run directory and parse its config."""
-    from aekit.config import META_KEYS, RunConfig
-    from aekit.errors import ConfigError
-
+def read_run_config(run: str | Path) -> tuple[Path, RunConfig, dict[str, Any]]:
+    """Validate that ``run`` is an aekit run directory and parse its config (a config.json
+    of an earlier format is migrated, see :func:`aekit.config.migrate_saved`)."""
     path = Path(run)
     if not path.is_dir():
         raise RunError(f"run directory {path} does not exist")
@@ -104,11 +111,12 @@ def read_run_config(run: str | Path) -> tuple[Path, Any, dict[str, Any]]:
     if not isinstance(raw, dict) or "model" not in raw or "aekit_version" not in raw:
         raise RunError(f"{cfg_path} was not written by aekit (no model/aekit_version keys)")
     meta = {k: raw.pop(k) for k in META_KEYS if k in raw}
+    sections = {**raw, "config_format": meta.get("config_format", 1)}
     if meta.get("aekit_version") != __version__:
         warnings.warn(f"{path} was written by aekit {meta.get('aekit_version')}, this is "
                       f"{__version__}; results may differ", stacklevel=2)
     try:
-        cfg = RunConfig.from_saved(raw, where=str(cfg_path))
+        cfg = RunConfig.from_saved(sections, where=str(cfg_path))
     except ConfigError as exc:
         raise RunError(f"{cfg_path} does not match this aekit: {exc}") from None
     if "input_shape" not in meta:

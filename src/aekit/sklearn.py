@@ -121,10 +121,10 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         """Learn the preprocessing and train the autoencoder on ``X``; returns ``self``."""
         import torch
 
-        from aekit.config import ModelConfig
         from aekit.data.corruptions import parse_corruption
         from aekit.errors import AekitError
         from aekit.models import build_model
+        from aekit.models.tabular import TabularConfig
 
         self._check_params()
         num, cat = self._split(X, reset=True)
@@ -135,10 +135,9 @@ class AutoencoderTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, 
         gen = torch.Generator().manual_seed(seed)
         try:
             corruption = parse_corruption(self.noise) if self.noise else None
-            cfg = ModelConfig(name="tabular", preset="tabular", hidden=[int(h) for h in
-                                                                         self.hidden],
-                              latent_dim=self.latent_dim, features=self.features,
-                              batch_norm=False, output_activation="linear", loss="mse")
+            cfg = TabularConfig(preset="tabular", hidden=[int(h) for h in self.hidden],
+                                latent_dim=self.latent_dim, features=self.features,
+                                batch_norm=False, output_activation="linear", loss="mse")
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
                 model = build_model(cfg, (d,)).double()

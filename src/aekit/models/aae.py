@@ -30,17 +30,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
 
-from aekit.config import ModelConfig
-from aekit.errors import ConfigError
+from aekit.config import ModelConfig, TaskConfig
+from aekit.errors import ConfigError, DataError
 from aekit.losses import reconstruction_loss
 from aekit.models.base import Autoencoder, bce_with_logits, frozen, init_weights
 from aekit.models.vae import build_trunk_and_decoder
-from aekit.registry import register_model
+from aekit.registry import register_model, register_preset
 
 Tensor = torch.Tensor
 
@@ -62,14 +63,41 @@ def sample_prior(kind: str, n: int, d: int, generator: torch.Generator | None,
     return z.to(device)
 
 
-@register_model("aae")
+@dataclass
+class AAEConfig(ModelConfig):
+    """AAE family: encoder trunk (as the VAE's), prior, supervision and discriminator."""
+
+    name: str = "aae"
+    variant: str | None = None  # dense | conv; None = dense
+    hidden: list[int] | None = None  # dense trunk widths; None = [512, 256]
+    filters: list[int] | None = None  # conv trunk channels; None = [32, 64]
+    kernel_size: int = 3
+    batch_norm: bool = True
+    prior: str = "gaussian"  # gaussian | uniform | mixture10
+    supervised: bool = False  # one-hot label fed to the decoder (code learns style)
+    num_classes: int | None = None  # filled from the data for supervised models
+    disc_hidden: list[int] | None = None  # discriminator widths (default [512, 512])
+    disc_label: bool = True  # supervised: the discriminator sees (code, label) pairs
+
+    CHOICES: ClassVar[dict[str, tuple[str | None, ...]]] = {
+        "prior": ("gaussian", "uniform", "mixture10")}
+
+    def bind_data(self, source: str, classes: int | None, task: TaskConfig) -> None:
+        """A supervised AAE takes its number of classes from the data."""
+        if self.supervised and self.num_classes is None:
+            if classes is None:
+                raise DataError(f"{source} has no labels, but model.supervised needs them")
+            self.num_classes = classes
+
+
+@register_model("aae", config=AAEConfig)
 class AdversarialAutoencoder(Autoencoder):
     """AAE with a code discriminator; optionally label-conditioned (style code)."""
 
     family = "aae"
     input_kind = "vector"
 
-    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: AAEConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
         if cfg.latent_dim is None:
             raise ConfigError("the aae needs model.latent_dim")
@@ -173,3 +201,10 @@ class AdversarialAutoencoder(Autoencoder):
         opt.step()
         return {"loss": rec.detach(), "recon": rec.detach(), "disc": d_loss.detach(),
                 "gen": g_loss.detach()}
+
+
+register_preset("aae", AAEConfig(variant="dense", hidden=[512, 256], latent_dim=8),
+                "adversarial AE (Makhzani 2015), gaussian prior, code discriminator")
+register_preset("aae-style", AAEConfig(variant="dense", hidden=[512, 256], latent_dim=8,
+                                       supervised=True),
+                "supervised AAE: label fed to the decoder, the code learns style")

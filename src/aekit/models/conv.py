@@ -21,6 +21,7 @@ to whole photos of any size (capability ``any_size``).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -37,7 +38,7 @@ from aekit.nn.blocks import (
     deconv_stack,
     upsample_block,
 )
-from aekit.registry import register_model
+from aekit.registry import register_model, register_preset
 
 Tensor = torch.Tensor
 
@@ -60,14 +61,25 @@ def feature_grid(input_shape: tuple[int, ...], stages: int) -> tuple[int, int]:
     return h // f, w // f
 
 
-@register_model("conv")
+@dataclass
+class ConvConfig(ModelConfig):
+    """Conv family: variant, channels per stage (the decoder mirrors them), kernel."""
+
+    name: str = "conv"
+    variant: str | None = None  # strided | pool | dense-code | gap; None = strided
+    filters: list[int] | None = None  # encoder channels per stage; None = [32, 64]
+    kernel_size: int = 3
+    batch_norm: bool = True
+
+
+@register_model("conv", config=ConvConfig)
 class ConvAutoencoder(Autoencoder):
     """Conv autoencoder on (b, c, h, w) images; see the module docstring for variants."""
 
     family = "conv"
     input_kind = "image"
 
-    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: ConvConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
         c = self.input_shape[0]
         variant = cfg.variant or "strided"
@@ -141,3 +153,16 @@ class ConvAutoencoder(Autoencoder):
             fmap = self.encoder[:-1](x)  # (b, f, h/2^n, w/2^n): the code as a map (no Flatten)
             return {"x_hat": self.decoder[1:](fmap), "z": fmap.flatten(1), "x": x}
         return super().forward(x, **cond)
+
+
+register_preset("conv", ConvConfig(variant="strided", filters=[32, 64], latent_dim=16),
+                "strided Conv–BN–ReLU, Linear code, transposed-conv decoder")
+register_preset("conv-pool", ConvConfig(variant="pool", filters=[16, 8]),
+                "Conv + max-pool encoder, Conv + upsample decoder; code = feature map")
+register_preset("conv-full", ConvConfig(variant="strided", filters=[32, 64]),
+                "strided convs, no linear bottleneck: the 64×h/4×w/4 map is the code "
+                "(for denoising)")
+register_preset("conv-dense", ConvConfig(variant="dense-code", filters=[32, 64], latent_dim=10),
+                "conv → dense code (10; use 2 for a 2-D map) → dense → upsample")
+register_preset("conv-tiny", ConvConfig(variant="gap", filters=[16, 32], latent_dim=4),
+                "tiny global-average-pooling bottleneck of 4 features")

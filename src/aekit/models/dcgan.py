@@ -12,6 +12,7 @@ no validation loss that tracks sample quality).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
@@ -22,12 +23,21 @@ from aekit.errors import ConfigError
 from aekit.models.base import Autoencoder, bce_with_logits, frozen
 from aekit.models.conv import feature_grid
 from aekit.nn.blocks import activation, deconv_out, deconv_stack
-from aekit.registry import register_model
+from aekit.registry import register_model, register_preset
 
 Tensor = torch.Tensor
 
 
-@register_model("dcgan")
+@dataclass
+class DCGANConfig(ModelConfig):
+    """DCGAN family: generator channels (the discriminator mirrors them) and kernel."""
+
+    name: str = "dcgan"
+    filters: list[int] | None = None  # None = [64, 128]
+    kernel_size: int = 3
+
+
+@register_model("dcgan", config=DCGANConfig)
 class DCGAN(Autoencoder):
     """Generator + discriminator on (c, h, w) images, h and w divisible by 2^stages."""
 
@@ -36,7 +46,7 @@ class DCGAN(Autoencoder):
     capabilities: ClassVar[frozenset[str]] = frozenset({"generate", "adversarial"})
     select_best = False
 
-    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: DCGANConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
         filters = list(cfg.filters or [64, 128])
         hc, wc = feature_grid(self.input_shape, len(filters))
@@ -121,3 +131,7 @@ class DCGAN(Autoencoder):
         g = torch.Generator(device=self._device()).manual_seed(0)
         d_loss, g_loss = self._losses(target, self.sample(x.shape[0], g))
         return {"loss": d_loss + g_loss, "disc": d_loss, "gen": g_loss}
+
+
+register_preset("dcgan", DCGANConfig(filters=[64, 128], latent_dim=100),
+                "DCGAN (Radford 2016): the GAN reference for sample quality")

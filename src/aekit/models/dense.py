@@ -9,16 +9,27 @@ penalty on the code, the Keras "sparse autoencoder"). Any input shape is flatten
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from torch import nn
 
 from aekit.config import ModelConfig
 from aekit.models.base import Autoencoder, code_activation, init_weights
 from aekit.nn.blocks import activation, dense_stack
-from aekit.registry import register_model
+from aekit.registry import register_model, register_preset
 
 
-@register_model("dense")
+@dataclass
+class DenseConfig(ModelConfig):
+    """Dense family: encoder widths (the decoder mirrors them) and batch norm."""
+
+    name: str = "dense"
+    latent_dim: int | None = 32
+    hidden: list[int] | None = None  # encoder widths; None or [] = shallow (one layer)
+    batch_norm: bool = True
+
+
+@register_model("dense", config=DenseConfig)
 class DenseAutoencoder(Autoencoder):
     """MLP autoencoder: (b, *shape) → (b, latent) → (b, *shape)."""
 
@@ -26,7 +37,7 @@ class DenseAutoencoder(Autoencoder):
     input_kind = "vector"
     exact_jacobian = True
 
-    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: DenseConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
         d_in = math.prod(self.input_shape)
         hidden = list(cfg.hidden or [])
@@ -47,3 +58,12 @@ class DenseAutoencoder(Autoencoder):
         enc = [m.out_features for m in self.encoder.modules() if isinstance(m, nn.Linear)]
         dec = [m.out_features for m in self.decoder.modules() if isinstance(m, nn.Linear)]
         return enc, dec
+
+
+register_preset("dense", DenseConfig(hidden=[256, 128], latent_dim=64),
+                "MLP 784→256→128→64, decoder 64→128→256→784 (Linear–BN–ReLU)")
+register_preset("shallow", DenseConfig(hidden=[], latent_dim=32, sparsity="l1",
+                                       sparsity_weight=1e-3, code_activation="relu"),
+                "784→32→784 with an L1 activity penalty on the code (sparse AE)")
+register_preset("deep", DenseConfig(hidden=[1024, 512], latent_dim=256),
+                "for 64×64 RGB folders: 12288→1024→512→256 and mirrored back")

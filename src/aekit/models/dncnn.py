@@ -14,6 +14,7 @@ has no code to embed.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -22,12 +23,28 @@ from torch import nn
 from aekit.config import ModelConfig
 from aekit.errors import ConfigError
 from aekit.models.base import Autoencoder, init_weights
-from aekit.registry import register_model
+from aekit.registry import register_model, register_preset
 
 Tensor = torch.Tensor
 
 
-@register_model("dncnn")
+@dataclass
+class DnCNNConfig(ModelConfig):
+    """DnCNN family: number of layers, their width, kernel and batch norm."""
+
+    name: str = "dncnn"
+    depth: int | None = None  # number of conv layers (17 in Zhang et al. 2017; ≥ 3)
+    filters: list[int] | None = None  # one width; None = [64]
+    kernel_size: int = 3
+    batch_norm: bool = True
+
+    def check(self) -> None:
+        super().check()
+        if self.depth is not None and self.depth < 1:
+            raise ConfigError(f"model.depth must be ≥ 1; got {self.depth}")
+
+
+@register_model("dncnn", config=DnCNNConfig)
 class DnCNN(Autoencoder):
     """Residual denoiser; see the module docstring."""
 
@@ -35,7 +52,7 @@ class DnCNN(Autoencoder):
     input_kind = "image"
     capabilities = frozenset({"any_size"})
 
-    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: DnCNNConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
         if len(self.input_shape) != 3:
             raise ConfigError(f"dncnn needs images (channels, height, width); got samples of "
@@ -69,3 +86,9 @@ class DnCNN(Autoencoder):
         z = self.encoder(x)
         noise = self.decoder(z)
         return {"x_hat": x - noise, "z": z, "x": x, "noise": noise}
+
+
+register_preset("dncnn", DnCNNConfig(depth=17, filters=[64], output_activation="linear"),
+                "DnCNN (Zhang 2017): 17 3×3 conv layers of 64, predicts the noise (residual)")
+register_preset("dncnn-s", DnCNNConfig(depth=10, filters=[48], output_activation="linear"),
+                "DnCNN with 10 layers of 48: trains in minutes on a CPU")

@@ -29,7 +29,8 @@ explicit bottleneck. Frames may be images ``(c, h, w)``/``(h, w)`` or vectors ``
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -39,7 +40,7 @@ from aekit.errors import ConfigError
 from aekit.losses import reconstruction_loss
 from aekit.models.base import Autoencoder, code_activation
 from aekit.nn.blocks import activation, conv_block, deconv_block
-from aekit.registry import register_model
+from aekit.registry import register_model, register_preset
 
 Tensor = torch.Tensor
 
@@ -47,7 +48,7 @@ Tensor = torch.Tensor
 class _FrameHead(nn.Module):
     """LSTM output (n, H) → one frame (n, *frame_shape): flat Linear or a small deconv."""
 
-    def __init__(self, hidden: int, frame_shape: tuple[int, ...], cfg: ModelConfig,
+    def __init__(self, hidden: int, frame_shape: tuple[int, ...], cfg: LSTMConfig,
                  conv: tuple[int, int, int, list[int]] | None) -> None:
         super().__init__()
         self.frame_shape = frame_shape
@@ -73,14 +74,36 @@ class _FrameHead(nn.Module):
         return self.net(y).reshape(y.shape[0], *self.frame_shape)  # (n, *frame)
 
 
-@register_model("lstm")
+@dataclass
+class LSTMConfig(ModelConfig):
+    """LSTM family: state widths, future frames, conditioning and the frame coder."""
+
+    name: str = "lstm"
+    hidden: list[int] | None = None  # LSTM state widths; None = [256]
+    future_frames: int | None = None  # frames the future decoder predicts (0 = none;
+    #                                   None = half the sequence, e.g. 10 of 20)
+    conditional: bool = False  # decoders are fed their own previous output frame
+    frame_coder: str = "flat"  # flat (frames flattened) | conv (small conv enc/decoder)
+    filters: list[int] | None = None  # conv frame coder channels; None = [16, 32]
+    kernel_size: int = 3
+    batch_norm: bool = True
+
+    CHOICES: ClassVar[dict[str, tuple[str | None, ...]]] = {"frame_coder": ("flat", "conv")}
+
+    def check(self) -> None:
+        super().check()
+        if self.future_frames is not None and self.future_frames < 0:
+            raise ConfigError(f"model.future_frames must be ≥ 0; got {self.future_frames}")
+
+
+@register_model("lstm", config=LSTMConfig)
 class CompositeLSTMAutoencoder(Autoencoder):
     """Encoder LSTM → state → (reverse reconstruction, future prediction) decoder LSTMs."""
 
     family = "lstm"
     input_kind = "sequence"
 
-    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: LSTMConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
         if len(self.input_shape) < 2:
             raise ConfigError(f"lstm models need sequences: samples of shape (steps, …); got "
@@ -207,3 +230,16 @@ class CompositeLSTMAutoencoder(Autoencoder):
             prev = head(y[:, 0])
             frames.append(prev)
         return torch.stack(frames, 1)  # (b, steps, *frame)
+
+
+register_preset("lstm", LSTMConfig(hidden=[256], loss="bce", frame_coder="flat"),
+                "composite LSTM AE (Srivastava 2015): encoder LSTM 256, reverse-order "
+                "reconstruction + future decoders (future = half the frames), flat frames")
+register_preset("lstm-cond", LSTMConfig(hidden=[256], loss="bce", conditional=True),
+                "composite LSTM AE with conditional decoders (fed their previous output)")
+register_preset("lstm-conv", LSTMConfig(hidden=[256], loss="bce", frame_coder="conv",
+                                        filters=[16, 32]),
+                "composite LSTM AE, frames through a small conv encoder / deconv decoder")
+register_preset("lstm-series", LSTMConfig(hidden=[64], output_activation="linear", loss="mse"),
+                "composite LSTM AE for csv:…?window=W time series: reconstructs the "
+                "first half of a window, forecasts the second")

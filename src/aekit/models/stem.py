@@ -20,6 +20,7 @@ the pretext features from becoming an identity map.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from torch import nn
 
@@ -27,7 +28,7 @@ from aekit.config import ModelConfig
 from aekit.errors import ConfigError
 from aekit.models.base import Autoencoder, init_weights
 from aekit.nn.blocks import activation
-from aekit.registry import register_model
+from aekit.registry import register_model, register_preset
 
 
 def stem_stages(c_in: int, filters: list[int], k: int = 3, batch_norm: bool = True
@@ -54,14 +55,24 @@ def check_stem_size(h: int, w: int, n: int) -> None:
             f"data (data.image_size) or change model.filters")
 
 
-@register_model("stem")
+@dataclass
+class StemConfig(ModelConfig):
+    """Stem family: the classifier stem's channels per stage, kernel, batch norm."""
+
+    name: str = "stem"
+    filters: list[int] | None = None  # None = [32, 64]
+    kernel_size: int = 3
+    batch_norm: bool = True
+
+
+@register_model("stem", config=StemConfig)
 class StemAutoencoder(Autoencoder):
     """Encoder = classifier stem (conv + pooling); decoder = upsampling + transposed conv."""
 
     family = "stem"
     input_kind = "image"
 
-    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: StemConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
         if len(self.input_shape) != 3:
             raise ConfigError(f"the stem model needs images (channels, height, width); got "
@@ -94,3 +105,9 @@ class StemAutoencoder(Autoencoder):
         """The conv stages alone (shared with the classifier; not a second registration,
         so the state dict holds each weight once and safetensors can save it)."""
         return self.encoder[0]
+
+
+register_preset("stem", StemConfig(filters=[32, 64], sparsity="l1", sparsity_weight=1e-3,
+                           code_activation="relu"),
+                "classifier stem (Conv–BN–ReLU–MaxPool ×2) + upsample/transposed-conv decoder, "
+                "L1-sparse code (pretext pretraining)")

@@ -54,16 +54,17 @@ in docs/restoration.md).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
-from aekit.config import ModelConfig
+from aekit.config import ModelConfig, TaskConfig
 from aekit.errors import ConfigError
 from aekit.models.base import Autoencoder, init_weights
 from aekit.nn.blocks import activation
-from aekit.registry import register_model
+from aekit.registry import register_model, register_preset
 
 Tensor = torch.Tensor
 
@@ -121,7 +122,32 @@ class _LongSkip(nn.Module):
         return x + self.body(x)
 
 
-@register_model("superres")
+@dataclass
+class SuperResConfig(ModelConfig):
+    """Super-resolution family: variant, widths, EDSR blocks, residual, scale."""
+
+    name: str = "superres"
+    variant: str | None = None  # pre | post | subpixel | edsr; None = pre
+    filters: list[int] | None = None  # srcnn-like: two widths; edsr: one width
+    depth: int | None = None  # edsr: number of residual blocks (None = 16)
+    residual: bool = False  # add the bicubic upscale to the output (learn the residual,
+    #                         Kim et al. 2016)
+    scale: int | None = None  # upscaling factor, filled from task.scale
+
+    def check(self) -> None:
+        super().check()
+        if self.depth is not None and self.depth < 1:
+            raise ConfigError(f"model.depth must be ≥ 1; got {self.depth}")
+
+    def bind_data(self, source: str, classes: int | None, task: TaskConfig) -> None:
+        """The scale lives in the task; the model copies it (its layers depend on it)."""
+        if self.scale not in (None, task.scale):
+            raise ConfigError(f"model.scale={self.scale} differs from task.scale="
+                              f"{task.scale}; set only --scale")
+        self.scale = task.scale
+
+
+@register_model("superres", config=SuperResConfig)
 class SuperResolution(Autoencoder):
     """SRCNN / post-upsampling / ESPCN / small EDSR; see the module docstring."""
 
@@ -129,7 +155,7 @@ class SuperResolution(Autoencoder):
     input_kind = "image"
     capabilities = frozenset({"any_size", "upscale"})
 
-    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: SuperResConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
         if len(self.input_shape) != 3:
             raise ConfigError(f"super-resolution models need images (channels, height, width); "
@@ -192,7 +218,7 @@ class SuperResolution(Autoencoder):
             nn.init.normal_(last.weight, std=1e-3)
 
     @staticmethod
-    def _srcnn_layers(cfg: ModelConfig, variant: str, c: int, s: int
+    def _srcnn_layers(cfg: SuperResConfig, variant: str, c: int, s: int
                       ) -> tuple[list[nn.Module], list[nn.Module], int, int, str]:
         """Layers of pre / post / subpixel: (encoder, decoder, Σ kernel radii, output
         kernel, hidden activation)."""
@@ -225,7 +251,7 @@ class SuperResolution(Autoencoder):
         return enc, dec, sum(k // 2 for k in kernels), k_out, act
 
     @staticmethod
-    def _edsr_layers(cfg: ModelConfig, c: int, s: int
+    def _edsr_layers(cfg: SuperResConfig, c: int, s: int
                      ) -> tuple[list[nn.Module], list[nn.Module], int, str]:
         """Layers of edsr: (encoder, decoder, reach in input pixels, hidden activation)."""
         if cfg.filters is not None and len(cfg.filters) != 1:
@@ -271,3 +297,25 @@ class SuperResolution(Autoencoder):
             target = target[..., b:h - b, b:w - b]
             out = {**out, "x_hat": out["x_hat"][..., b:h - b, b:w - b]}
         return super().loss(out, target)
+
+
+register_preset("srcnn", SuperResConfig(variant="pre", filters=[64, 32], residual=True,
+                               output_activation="linear"),
+                "SRCNN (Dong 2014): bicubic up, 9×9 conv 64 → 1×1 conv 32 → 5×5 conv "
+                "(+ the bicubic image: residual)")
+register_preset("srcnn-post", SuperResConfig(variant="post", filters=[64, 32], residual=True,
+                               output_activation="linear"),
+                "post-upsampling SRCNN: 5×5 conv 64 → 1×1 conv 32 at low resolution, "
+                "9×9 transposed conv ×s")
+register_preset("espcn", SuperResConfig(variant="subpixel", filters=[64, 32], residual=True,
+                               output_activation="linear"),
+                "ESPCN (Shi 2016): 5×5 conv 64 → 3×3 conv 32 (tanh) → 3×3 conv c·s² → "
+                "pixel shuffle (fastest)")
+register_preset("edsr-s", SuperResConfig(variant="edsr", filters=[32], depth=8, residual=True,
+                               output_activation="linear", loss="l1"),
+                "small EDSR (Lim 2017): 3×3 conv 32 → 8 residual blocks (×0.1) + long skip → "
+                "3×3 conv c·s² → pixel shuffle (+ bicubic), L1 loss; the CPU choice for SR")
+register_preset("edsr", SuperResConfig(variant="edsr", filters=[64], depth=16, residual=True,
+                               output_activation="linear", loss="l1"),
+                "EDSR baseline size (Lim 2017): 16 residual blocks of 64 (+ bicubic), L1 loss; "
+                "GPU-sized")

@@ -26,7 +26,8 @@ code and runs the layers after the bottleneck, so ``decode(encode(x))`` equals
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -35,7 +36,7 @@ from aekit.config import ModelConfig
 from aekit.errors import ConfigError
 from aekit.models.base import Autoencoder, init_weights
 from aekit.nn.blocks import activation, dense_block
-from aekit.registry import register_model
+from aekit.registry import register_model, register_preset
 
 Tensor = torch.Tensor
 
@@ -47,14 +48,28 @@ def bottleneck_index(widths: list[int]) -> int:
     return min((i for i, w in enumerate(widths) if w == low), key=lambda i: (abs(i - mid), i))
 
 
-@register_model("tabular")
+@dataclass
+class TabularConfig(ModelConfig):
+    """Tabular family: hidden widths, batch norm and which layers make the features."""
+
+    name: str = "tabular"
+    hidden: list[int] | None = None  # None = [1500, 1500, 1500]
+    batch_norm: bool = True
+    features: str | None = None  # what encode returns: bottleneck | deep-stack (all
+    #                              hidden layers); None = deep-stack
+
+    CHOICES: ClassVar[dict[str, tuple[str | None, ...]]] = {
+        "features": (None, "bottleneck", "deep-stack")}
+
+
+@register_model("tabular", config=TabularConfig)
 class TabularDAE(Autoencoder):
     """Fully connected DAE for tables with bottleneck or deep-stack codes."""
 
     family = "tabular"
     input_kind = "vector"
 
-    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: TabularConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
         if cfg.contractive_weight > 0:
             raise ConfigError("model.contractive_weight is not supported for tabular models; "
@@ -105,3 +120,12 @@ class TabularDAE(Autoencoder):
     def forward(self, x: Tensor, **cond: Any) -> dict[str, Tensor]:
         acts = self._hidden(x)
         return {"x_hat": self.head(acts[-1]), "z": self._code(acts), "x": x}
+
+
+register_preset("tabular", TabularConfig(hidden=[512, 512, 512], batch_norm=False,
+                                         output_activation="linear"),
+                "tabular DAE d→512→512→512→d, ReLU, linear out; codes = all hidden layers "
+                "(deep stack); train with --noise swap:0.15")
+register_preset("tabular-dae", TabularConfig(hidden=[1500, 1500, 1500], batch_norm=False,
+                              output_activation="linear"),
+                "Jahrer's Porto Seguro DAE: 1500×3 ReLU, deep-stack features (4500)")

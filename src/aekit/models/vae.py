@@ -19,6 +19,7 @@ transposed-conv decoder), both with the mirrored decoders of the plain families.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import torch
@@ -30,7 +31,7 @@ from aekit.losses import kl_normal
 from aekit.models.base import Autoencoder, init_weights
 from aekit.models.conv import feature_grid
 from aekit.nn.blocks import activation, conv_stack, deconv_out, deconv_stack, dense_stack
-from aekit.registry import register_model
+from aekit.registry import register_model, register_preset
 
 Tensor = torch.Tensor
 
@@ -50,7 +51,7 @@ def reconstruction_nll(x_hat: Tensor, target: Tensor, kind: str) -> Tensor:
     return (x_hat - target).abs().sum(1)
 
 
-def build_trunk_and_decoder(cfg: ModelConfig, input_shape: tuple[int, ...], variant: str,
+def build_trunk_and_decoder(cfg: VAEConfig, input_shape: tuple[int, ...], variant: str,
                             code_in: int, default_hidden: list[int]
                             ) -> tuple[nn.Sequential, int, nn.Sequential]:
     """Encoder trunk (x → features), its width, and a mirrored decoder (code_in → x).
@@ -81,7 +82,21 @@ def build_trunk_and_decoder(cfg: ModelConfig, input_shape: tuple[int, ...], vari
     raise ConfigError(f"unknown variant {variant!r}; choose dense or conv")
 
 
-@register_model("vae")
+@dataclass
+class VAEConfig(ModelConfig):
+    """VAE family: encoder trunk (dense widths or conv channels), β and KL warm-up."""
+
+    name: str = "vae"
+    variant: str | None = None  # dense | conv; None = dense
+    hidden: list[int] | None = None  # dense trunk widths; None = [512, 256]
+    filters: list[int] | None = None  # conv trunk channels; None = [32, 64]
+    kernel_size: int = 3
+    batch_norm: bool = True
+    beta: float = 1.0  # weight of the KL term (β-VAE when ≠ 1)
+    kl_warmup: int = 0  # epochs over which β ramps up linearly from 0 (0 = off)
+
+
+@register_model("vae", config=VAEConfig)
 class VariationalAutoencoder(Autoencoder):
     """VAE with a diagonal Gaussian posterior and a standard normal prior."""
 
@@ -89,7 +104,7 @@ class VariationalAutoencoder(Autoencoder):
     input_kind = "vector"
     capabilities: ClassVar[frozenset[str]] = frozenset({"embed", "generate", "score"})
 
-    def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, cfg: VAEConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)
         if cfg.contractive_weight > 0 or cfg.sparsity != "none":
             raise ConfigError("the vae regularises its code with the KL term; contractive and "
@@ -147,3 +162,9 @@ class VariationalAutoencoder(Autoencoder):
         rec = reconstruction_nll(self.decode(mu), x, self.cfg.loss)
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1)
         return rec + kl
+
+
+register_preset("vae", VAEConfig(variant="dense", hidden=[512, 256], latent_dim=16, loss="bce"),
+                "variational AE, MLP 512→256→16 (μ, log σ²), Bernoulli likelihood")
+register_preset("vae-conv", VAEConfig(variant="conv", filters=[32, 64], latent_dim=16, loss="bce"),
+                "variational AE with strided-conv encoder")

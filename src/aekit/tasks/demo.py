@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from aekit.config import RunConfig, validate
+from aekit.config import RunConfig, preset_config, validate
 from aekit.errors import RunError
 from aekit.io import CONFIG, read_json
 
@@ -28,7 +28,7 @@ def demo_configs(quick: bool = False) -> dict[str, RunConfig]:
     """The two demo runs' configs (also used by tests and docs)."""
     conv = RunConfig()
     conv.data.source = "fashion-mnist"
-    conv.model.name = "conv"
+    conv.model = preset_config("conv")
     conv.model.latent_dim = 16
     conv.train.epochs = 6
     conv.train.batch_size = 128
@@ -39,7 +39,7 @@ def demo_configs(quick: bool = False) -> dict[str, RunConfig]:
     den.data.source = "fashion-mnist"
     den.task.name = "denoise"
     den.task.noise = "gaussian:0.35"
-    den.model.name = "conv-full"
+    den.model = preset_config("conv-full")
     den.train.epochs = 4
     den.train.batch_size = 128
     den.train.lr = 2e-3

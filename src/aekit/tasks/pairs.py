@@ -25,6 +25,9 @@ class Task:
 
     name: ClassVar[str] = "base"
     corrupts: ClassVar[bool] = False  # the input is a random corruption of the target
+    restores: ClassVar[bool] = False  # the input is a degraded image, the target the clean
+    #                                   one (denoising, super-resolution)
+    changes_size: ClassVar[bool] = False  # input and target differ in size (superres)
     scale: int = 1  # target size / input size (super-resolution: 2, 3 or 4)
 
     def __init__(self, cfg: TaskConfig) -> None:
@@ -48,6 +51,7 @@ class Denoise(Task):
 
     name = "denoise"
     corrupts = True
+    restores = True
 
     def __init__(self, cfg: TaskConfig) -> None:
         super().__init__(cfg)
@@ -66,6 +70,8 @@ class SuperRes(Task):
     """
 
     name = "superres"
+    restores = True
+    changes_size = True
 
     def __init__(self, cfg: TaskConfig) -> None:
         super().__init__(cfg)
@@ -83,14 +89,6 @@ class SuperRes(Task):
         return bicubic_down(hr, self.scale), hr
 
 
-# Modules that register further tasks (imported on first use, so this one stays small).
-TASK_MODULES: tuple[str, ...] = ()
-
-
 def build_task(cfg: TaskConfig) -> Task:
     """Instantiate the registered task named in ``cfg``."""
-    import importlib
-
-    for name in TASK_MODULES:
-        importlib.import_module(name)
     return TASKS.get(cfg.name)(cfg)

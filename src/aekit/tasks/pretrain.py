@@ -28,6 +28,7 @@ probe`` and ``aekit encode`` work on it), ``OUT/classifier.safetensors`` and
 from __future__ import annotations
 
 import copy
+import dataclasses
 import shutil
 import sys
 import time
@@ -92,20 +93,19 @@ def _say(msg: str) -> None:
 def pretrain(cfg: PretrainConfig, out: str | Path | None = None, *, progress: bool = True
              ) -> dict[str, Any]:
     """Run the six steps (and the from-scratch comparison); returns the results dict."""
-    from aekit.config import DataConfig, ModelConfig, RunConfig, TaskConfig, TrainConfig
-    from aekit.config import validate as validate_run
-    from aekit.models import resolve_preset
+    from aekit.config import DataConfig, RunConfig, TaskConfig, TrainConfig, preset_config
+    from aekit.train.run import prepare_config
 
     say = _say if progress else (lambda m: None)
     cfg.check()
     run_cfg = RunConfig()
     run_cfg.data = DataConfig(source=cfg.data, limit=cfg.limit, val_fraction=0.0)
     run_cfg.task = TaskConfig(name=cfg.pretext, noise=cfg.noise)
-    run_cfg.model = resolve_preset(ModelConfig(name="stem", filters=list(cfg.filters),
-                                               sparsity_weight=cfg.sparsity_weight))
+    run_cfg.model = dataclasses.replace(preset_config("stem"), filters=list(cfg.filters),
+                                        sparsity_weight=cfg.sparsity_weight)
     run_cfg.train = TrainConfig(epochs=max(1, cfg.pretext_epochs), batch_size=cfg.batch_size,
                                 lr=cfg.lr, seed=cfg.seed)
-    validate_run(run_cfg)  # bad noise spec etc. → one line, before any work
+    prepare_config(run_cfg)  # bad noise spec etc. → one line, before any work
     out_dir = Path(out) if out is not None else None
     if out_dir is not None and out_dir.exists() and (out_dir.is_file() or any(out_dir.iterdir())):
         raise RunError(f"{out_dir} exists and is not empty; choose a new --out directory")

@@ -1,10 +1,11 @@
 """Train a run end to end: data → pairs → model → Lightning → run directory.
 
 ``train_run`` creates the run directory, writes ``config.json`` first and
-``model.safetensors`` last (its presence marks a complete run), then evaluates and writes
-the report. ``resume_run`` continues an interrupted run exactly from
-``checkpoints/last.ckpt`` (model, optimizer, scheduler, epoch; data order and noise are
-functions of the epoch, see :mod:`aekit.train.batches`).
+``model.safetensors`` last (its presence marks a complete run). Evaluation and the report
+sit in layers above the engine; :func:`aekit.api.train` runs them after this.
+``resume_run`` continues an interrupted run exactly from ``checkpoints/last.ckpt``
+(model, optimizer, scheduler, epoch; data order and noise are functions of the epoch,
+see :mod:`aekit.train.batches`).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from aekit import __version__
-from aekit.config import RunConfig, save_json, validate
+from aekit.capabilities import Capability
+from aekit.config import RunConfig, validate
 from aekit.errors import AekitError, ConfigError, DataError, RunError
-from aekit.io import CONFIG, HISTORY, WEIGHTS, read_run_config, save_weights
+from aekit.io import CONFIG, HISTORY, WEIGHTS, read_run_config, save_weights, write_config
 
 
 def quiet_lightning() -> None:
@@ -161,30 +163,32 @@ def check_model_for(cfg: RunConfig, data_kind: str, shape: tuple[int, ...]) -> N
     line each), before anything is written."""
     from aekit.models import build_model, upscaling_presets
     from aekit.registry import MODELS
+    from aekit.tasks.pairs import build_task
 
-    upscales = "upscale" in MODELS.get(cfg.model.name).capabilities
-    if cfg.task.name == "superres" and not upscales:
-        raise ConfigError(f"--task superres needs a super-resolution model "
-                          f"({upscaling_presets()}); {cfg.model.preset or cfg.model.name} "
-                          f"keeps the image size")
-    if upscales and cfg.task.name != "superres":
-        raise ConfigError(f"{cfg.model.preset or cfg.model.name} upscales images; train it "
-                          f"with --task superres --scale 2|3|4")
+    task = build_task(cfg.task)
+    name = cfg.model.preset or cfg.model.name
+    upscales = Capability.UPSCALE in MODELS.get(cfg.model.name).capabilities
+    if task.changes_size and not upscales:
+        raise ConfigError(f"--task {cfg.task.name} needs a super-resolution model "
+                          f"({upscaling_presets()}); {name} keeps the image size")
+    if upscales and not task.changes_size:
+        raise ConfigError(f"{name} upscales images; train it with --task superres "
+                          f"--scale 2|3|4")
     model = build_model(cfg.model, shape)  # raises ConfigError for sizes it can't take
-    if "embed" not in model.capabilities and "any_size" in model.capabilities \
-            and cfg.task.name not in ("denoise", "superres"):
-        raise ConfigError(f"{cfg.model.preset or cfg.model.name} restores images: train it "
-                          f"with --task denoise (or superres for SR models)")
-    if data_kind == "photos" and cfg.task.name not in ("denoise", "superres"):
+    caps = model.capabilities
+    if Capability.EMBED not in caps and Capability.ANY_SIZE in caps and not task.restores:
+        raise ConfigError(f"{name} restores images: train it with --task denoise (or "
+                          f"superres for SR models)")
+    if data_kind == "photos" and not task.restores:
         raise ConfigError(f"{cfg.data.source} holds photos for restoration: use --task denoise "
                           f"or --task superres")
-    if data_kind == "photos" and "any_size" not in model.capabilities:
+    if data_kind == "photos" and Capability.ANY_SIZE not in caps:
         raise ConfigError(f"{cfg.data.source} holds photos of different sizes: train a fully "
                           f"convolutional model on their patches ({upscaling_presets()}, "
                           f"dncnn, dncnn-s or conv-full)")
 
 
-def _is_worker_rank() -> bool:
+def is_worker_rank() -> bool:
     """True in DDP worker processes (global rank ≠ 0), which must not write the run dir.
 
     Lightning re-launches the same command for the other local ranks (and multi-node
@@ -208,30 +212,31 @@ def _prepare_new_dir(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
 
 
-def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
-              evaluate: bool = True) -> Path:
-    """Train ``cfg`` into a new run directory ``out`` and (optionally) evaluate + report."""
-    from aekit.data.splits import load_dataset_for, make_splits, sample_shape
-    from aekit.models import resolve_preset
+def prepare_config(cfg: RunConfig) -> None:
+    """Check ``cfg`` in full (ranges, choices, the task and its noise spec) and put the
+    optimizer's defaults in, so config.json records the learning rate used."""
+    from aekit.tasks.pairs import build_task
 
     validate(cfg)
+    build_task(cfg.task)  # unknown task / bad noise spec → one-line ConfigError
+    cfg.train.resolve_defaults()
+
+
+def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
+    """Train ``cfg`` into a new run directory ``out`` (weights written last)."""
+    from aekit.data.splits import load_dataset_for, make_splits, sample_shape
+
+    prepare_config(cfg)
     run_dir = Path(out)
-    if _is_worker_rank():  # rank 0 created the run directory before launching us
+    if is_worker_rank():  # rank 0 created the run directory before launching us
         _, saved, _ = read_run_config(run_dir)
         _fit(saved, run_dir, quiet=True, ckpt_path=None, keep_epochs=None)
         return run_dir
     # Fail on bad data/model before creating anything.
     ds = load_dataset_for(cfg.data)
-    cfg.model = resolve_preset(cfg.model)
-    if cfg.model.supervised and cfg.model.num_classes is None:
-        if ds.y_train is None:
-            raise DataError(f"{cfg.data.source} has no labels, but model.supervised needs them")
-        cfg.model.num_classes = len(ds.classes) if ds.classes else int(ds.y_train.max()) + 1
-    if cfg.task.name == "superres":
-        if cfg.model.scale not in (None, cfg.task.scale):
-            raise ConfigError(f"model.scale={cfg.model.scale} differs from task.scale="
-                              f"{cfg.task.scale}; set only --scale")
-        cfg.model.scale = cfg.task.scale
+    classes = None if ds.y_train is None else (
+        len(ds.classes) if ds.classes else int(ds.y_train.max()) + 1)
+    cfg.model.bind_data(cfg.data.source, classes, cfg.task)
     shape = sample_shape(cfg.data, ds)
     check_model_for(cfg, ds.kind, shape)
     # made from the loaded data once, before anything is written (bad extra photos refused)
@@ -243,7 +248,7 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
             "data_info": {"origin": ds.origin, "classes": ds.classes, "kind": ds.kind}}
     if splits.extra_fingerprints:  # provenance of the extra training photos
         meta["data_info"]["extra_photos"] = splits.extra_fingerprints
-    save_json(cfg, run_dir / CONFIG, meta)
+    write_config(cfg, run_dir / CONFIG, meta)
     try:
         model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=None, keep_epochs=None,
                            splits=splits)
@@ -255,28 +260,21 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False,
     except KeyboardInterrupt:
         print(f"interrupted; continue with `aekit train --resume {run_dir}`", file=sys.stderr)
         raise
-    return _finish(run_dir, model, quiet=quiet, evaluate=evaluate)
+    return _finish(run_dir, model)
 
 
-def _finish(run_dir: Path, model: Any, *, quiet: bool, evaluate: bool) -> Path:
-    if _is_worker_rank():
-        return run_dir
-    save_weights(model, run_dir / WEIGHTS)  # the run is complete from here on
-    if evaluate:
-        from aekit.evaluate.run import evaluate_run
-        from aekit.report.html import write_report
-
-        evaluate_run(run_dir, progress=not quiet)
-        write_report(run_dir)
+def _finish(run_dir: Path, model: Any) -> Path:
+    if not is_worker_rank():
+        save_weights(model, run_dir / WEIGHTS)  # the run is complete from here on
     return run_dir
 
 
-def resume_run(run: str | Path, *, quiet: bool = False, evaluate: bool = True) -> Path:
+def resume_run(run: str | Path, *, quiet: bool = False) -> Path:
     """Continue an interrupted run from ``checkpoints/last.ckpt``."""
     import torch
 
     run_dir, cfg, _ = read_run_config(run)
-    if (run_dir / WEIGHTS).is_file() and not _is_worker_rank():
+    if (run_dir / WEIGHTS).is_file() and not is_worker_rank():
         raise RunError(f"{run_dir} is already complete; nothing to resume")
     last = run_dir / "checkpoints" / "last.ckpt"
     if not last.is_file():
@@ -285,4 +283,4 @@ def resume_run(run: str | Path, *, quiet: bool = False, evaluate: bool = True) -
                        f"{run_dir / CONFIG} --out NEW_DIR`")
     epoch = int(torch.load(last, map_location="cpu", weights_only=False)["epoch"]) + 1
     model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=str(last), keep_epochs=epoch)
-    return _finish(run_dir, model, quiet=quiet, evaluate=evaluate)
+    return _finish(run_dir, model)

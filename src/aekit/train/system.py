@@ -22,7 +22,8 @@ from typing import Any
 import lightning.pytorch as pl
 import torch
 
-from aekit.config import TrainConfig
+from aekit.capabilities import Capability
+from aekit.config import OPTIMIZER_LR, OPTIMIZER_MOMENTUM, TrainConfig
 from aekit.errors import ConfigError, TrainingError
 from aekit.models.base import Autoencoder
 from aekit.train.batches import mix_seed
@@ -35,17 +36,22 @@ NAN_CHECK_EVERY = 25  # steps between finiteness checks (each check is one host 
 
 def make_optimizer(params: Any, cfg: TrainConfig, *, lr_scale: float = 1.0,
                    betas: tuple[float, float] | None = None) -> torch.optim.Optimizer:
-    """adam | rmsprop | adadelta | sgd (momentum, nesterov), with weight decay."""
-    wd, lr = cfg.weight_decay, cfg.lr * lr_scale
+    """adam | rmsprop | adadelta | sgd, with weight decay; momentum for sgd (and nesterov)
+    and rmsprop. An unset lr or momentum takes the optimizer's default
+    (:data:`aekit.config.OPTIMIZER_LR`, :data:`~aekit.config.OPTIMIZER_MOMENTUM`)."""
+    base = cfg.lr if cfg.lr is not None else OPTIMIZER_LR[cfg.optimizer]
+    momentum = cfg.momentum if cfg.momentum is not None else \
+        OPTIMIZER_MOMENTUM.get(cfg.optimizer, 0.0)
+    wd, lr = cfg.weight_decay, base * lr_scale
     if cfg.optimizer == "adam":
         return torch.optim.Adam(params, lr=lr, weight_decay=wd, betas=betas or (0.9, 0.999))
     if cfg.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, weight_decay=wd, momentum=0.0)
+        return torch.optim.RMSprop(params, lr=lr, weight_decay=wd, momentum=momentum)
     if cfg.optimizer == "adadelta":
         return torch.optim.Adadelta(params, lr=lr, weight_decay=wd)
     if cfg.optimizer == "sgd":
-        return torch.optim.SGD(params, lr=lr, momentum=cfg.momentum,
-                               nesterov=cfg.nesterov and cfg.momentum > 0, weight_decay=wd)
+        return torch.optim.SGD(params, lr=lr, momentum=momentum,
+                               nesterov=cfg.nesterov and momentum > 0, weight_decay=wd)
     raise ValueError(cfg.optimizer)  # validated in config
 
 
@@ -65,7 +71,7 @@ class AutoencoderSystem(pl.LightningModule):
         self.model = model
         self.cfg = cfg
         self.history = history
-        self.adversarial = "adversarial" in model.capabilities
+        self.adversarial = Capability.ADVERSARIAL in model.capabilities
         if self.adversarial:
             self.automatic_optimization = False
             if cfg.grad_clip is not None:
@@ -116,9 +122,10 @@ class AutoencoderSystem(pl.LightningModule):
 
     def _diverged(self, batch_idx: int) -> None:
         where = f"step {batch_idx}" if batch_idx >= 0 else "the end of the epoch"
+        lr = self.cfg.lr if self.cfg.lr is not None else OPTIMIZER_LR[self.cfg.optimizer]
         raise TrainingError(
             f"loss became NaN/inf at epoch {self.current_epoch + 1}, {where}; "
-            f"lower the learning rate (now {self.cfg.lr:g}), try --loss mse, or set "
+            f"lower the learning rate (now {lr:g}), try --loss mse, or set "
             f"train.grad_clip")
 
     def on_train_epoch_end(self) -> None:
