@@ -219,8 +219,9 @@ def score_run(run: str | Path, *, out: str | Path, data: str | None = None,
     was trained on some classes only (``data.train_classes``) and the scored data has
     labels, the AUROC of "label not in train_classes" is reported too.
     """
-    from aekit.data.splits import dataset_for_run, make_splits, require_codes
+    from aekit.data.splits import make_splits
     from aekit.io import atomic_write_text, load_run
+    from aekit.rundata import dataset_for_run, require_codes
 
     if contamination is not None and quantile is not None:
         raise ConfigError("give either --contamination or --quantile, not both")

@@ -68,8 +68,8 @@ def probe_run(run: str | Path, *, data: str | None = None, limit: int | None = N
     ``limit`` / ``test_limit`` keep the first N samples of the training (train + val)
     and test splits — probes on all 60 000 raw pixels take a few minutes on 2 cores.
     """
-    from aekit.data.splits import dataset_for_run, require_codes
     from aekit.io import load_run, write_json
+    from aekit.rundata import dataset_for_run, require_codes
     from aekit.tasks.infer import encode
 
     say = _say if progress else (lambda m: None)

@@ -32,7 +32,7 @@ def _say(msg: str) -> None:
 def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None = None,
                  progress: bool = True) -> dict[str, Any]:
     """Evaluate ``run`` on the test split of its data (or of ``data``); write metrics.json."""
-    from aekit.data.splits import splits_for_run
+    from aekit.rundata import splits_for_run
 
     say = _say if progress else (lambda m: None)
     t0 = time.perf_counter()

@@ -29,10 +29,17 @@ the model's future-prediction numbers next to the two copy baselines, the headli
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+# per-window anomaly scores of the test split, next to each window's id: recon_mse (the K
+# input steps' reconstruction), future_mse (the F forecast steps), score (all T steps)
+SCORES = "window_scores.csv"
 
 EPS = 1e-7
 ALPHAS = (0.0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
@@ -76,7 +83,6 @@ def evaluate_sequence_run(loaded: Any, splits: Any, x_test: np.ndarray,
     """What ``aekit evaluate`` does for a sequence run: metrics + ``window_scores.csv``."""
     from aekit.tasks.infer import corrupted_inputs, predict
     from aekit.tasks.pairs import build_task
-    from aekit.tasks.sequence import SCORES, scores_from_errors, write_scores
 
     cfg, model = loaded.config, loaded.model
     task = build_task(cfg.task)
@@ -163,3 +169,26 @@ def evaluate_sequences(model: Any, splits: Any, x_test: np.ndarray, inputs: np.n
     if future:
         out["future"] = future
     return out
+
+
+def scores_from_errors(per_frame: np.ndarray, k: int) -> dict[str, np.ndarray]:
+    """Per-frame squared errors (n, T) and the number of input frames → the scores."""
+    out = {"recon_mse": per_frame[:, :k].mean(1), "score": per_frame.mean(1)}
+    if k < per_frame.shape[1]:
+        out["future_mse"] = per_frame[:, k:].mean(1)
+    return out
+
+
+def write_scores(path: Path, scores: dict[str, np.ndarray], ids: np.ndarray | None) -> Path:
+    """Write ``index,id,recon_mse[,future_mse],score`` rows atomically."""
+    from aekit.io import atomic_write_text
+
+    cols = [c for c in ("recon_mse", "future_mse", "score") if c in scores]
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["index", "id", *cols])
+    n = len(scores["score"])
+    for i in range(n):
+        w.writerow([i, "" if ids is None else ids[i], *(f"{scores[c][i]:.6g}" for c in cols)])
+    atomic_write_text(path, buf.getvalue())
+    return path

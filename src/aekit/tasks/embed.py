@@ -23,8 +23,8 @@ from aekit.errors import ConfigError, DataError
 def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split: str = "test",
                    limit: int | None = None) -> tuple[Path, int]:
     """Encode a split of the run's data (or of ``data``) and write the codes to ``out``."""
-    from aekit.data.splits import require_codes, splits_for_run
     from aekit.io import atomic_write_text, load_run
+    from aekit.rundata import require_codes, splits_for_run
     from aekit.tasks.infer import encode
 
     out_path = Path(out)
@@ -83,8 +83,8 @@ def _save_npy(path: Path, arr: np.ndarray) -> None:
 def decode_file(run: str | Path, codes: str | Path, out: str | Path) -> list[Path]:
     """Decode an (n, code_size) ``.npy`` file into ``OUT/000000.png`` …"""
     from aekit.data.images import write_image
-    from aekit.data.splits import require_codes
     from aekit.io import load_run
+    from aekit.rundata import require_codes
     from aekit.tasks.infer import decode
 
     loaded = load_run(run)

@@ -54,8 +54,8 @@ def similar_images(run: str | Path, image: str | Path, *, k: int = 8, out: str |
                    resize: bool = False) -> list[Neighbour]:
     """Find the ``k`` nearest training samples of ``image`` and write the strip to ``out``."""
     from aekit.data.images import read_image, write_image
-    from aekit.data.splits import dataset_for_run, require_codes
     from aekit.io import load_run
+    from aekit.rundata import dataset_for_run, require_codes
     from aekit.tasks.infer import encode
 
     if k < 1:
