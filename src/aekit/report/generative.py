@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from aekit.errors import AekitError
-from aekit.report.html import _class_name, _e, _figure, _fmt, _Section
+from aekit.report.page import Section, class_name, escape, figure, fmt
 
 N_SAMPLES = 64
 TRAVERSE_DIMS = 8
@@ -24,7 +24,7 @@ N_TSNE = 1000
 
 
 def generative_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: Path
-                        ) -> list[_Section]:
+                        ) -> list[Section]:
     """Sections added to the report of a model with the ``generate`` capability."""
     sections = [_quality_section(metrics), _samples_section(loaded, fig_dir)]
     model = loaded.model
@@ -43,23 +43,23 @@ def generative_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: Pa
     return sections
 
 
-def _quality_section(metrics: dict[str, Any] | None) -> _Section:
-    sec = _Section("quality", "Sample quality")
+def _quality_section(metrics: dict[str, Any] | None) -> Section:
+    sec = Section("quality", "Sample quality")
     g = (metrics or {}).get("generation")
     if not g:
         sec.body.append("<p class=note>No sample-quality numbers yet (run <code>aekit "
                         "evaluate</code>; the metric needs labelled image data).</p>")
         return sec
-    rows = [("Fréchet distance (lower is better)", _fmt(g.get("frechet_distance"), "{:.2f}")),
-            ("Mean classifier confidence of samples", _fmt(g.get("confidence"), "{:.3f}")),
+    rows = [("Fréchet distance (lower is better)", fmt(g.get("frechet_distance"), "{:.2f}")),
+            ("Mean classifier confidence of samples", fmt(g.get("confidence"), "{:.3f}")),
             ("… of real test images (for reference)",
-             _fmt(g.get("reference_confidence"), "{:.3f}")),
+             fmt(g.get("reference_confidence"), "{:.3f}")),
             ("Share of classes generated (> 1% of samples)",
-             _fmt(g.get("class_coverage"), "{:.2f}")),
+             fmt(g.get("class_coverage"), "{:.2f}")),
             ("Samples compared with the test split", str(g.get("n_samples", "?"))),
-            ("Feature classifier's test accuracy", _fmt(g.get("classifier_test_accuracy"),
+            ("Feature classifier's test accuracy", fmt(g.get("classifier_test_accuracy"),
                                                         "{:.4f}"))]
-    body = "".join(f"<tr><td>{_e(k)}</td><td class=num>{v}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><td>{escape(k)}</td><td class=num>{v}</td></tr>" for k, v in rows)
     sec.body.append(f"<table class=metrics><tbody>{body}</tbody></table>")
     sec.body.append("<p class=muted>The Fréchet distance compares Gaussians fitted to the "
                     "128-d features of aekit's own classifier for this dataset (not "
@@ -69,10 +69,10 @@ def _quality_section(metrics: dict[str, Any] | None) -> _Section:
 
 
 @torch.no_grad()
-def _samples_section(loaded: Any, fig_dir: Path) -> _Section:
+def _samples_section(loaded: Any, fig_dir: Path) -> Section:
     from aekit.report.figures import image_rows
 
-    sec = _Section("samples", "Samples")
+    sec = Section("samples", "Samples")
     model = loaded.model.eval()
     seed = loaded.config.task.eval_seed
     g = torch.Generator().manual_seed(seed)
@@ -87,17 +87,17 @@ def _samples_section(loaded: Any, fig_dir: Path) -> _Section:
         rows = [("", x[r * 8:(r + 1) * 8]) for r in range(N_SAMPLES // 8)]
         caption = f"{N_SAMPLES} samples from the prior (seed {seed})."
     png = image_rows(rows, fig_dir / "samples.png")
-    sec.body.append(_figure(png, caption + " Reproduce with <code>aekit generate RUN -n 64 "
+    sec.body.append(figure(png, caption + " Reproduce with <code>aekit generate RUN -n 64 "
                                            f"--seed {seed}</code>.", "samples"))
     return sec
 
 
 @torch.no_grad()
 def _style_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray,
-                   classes: list[str] | None, fig_dir: Path) -> _Section:
+                   classes: list[str] | None, fig_dir: Path) -> Section:
     from aekit.report.figures import image_rows
 
-    sec = _Section("style", "Style grid")
+    sec = Section("style", "Style grid")
     model = loaded.model.eval()
     k = model.n_classes
     idx = [int(np.flatnonzero(y_test == c)[0]) for c in range(k) if (y_test == c).any()]
@@ -106,11 +106,11 @@ def _style_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray,
     rows = []
     for r, i in enumerate(idx):
         imgs = model.decode(z[r:r + 1].repeat(k, 1), torch.arange(k)).clamp(0, 1).numpy()
-        rows.append((_class_name(int(y_test[i]), classes), np.concatenate([x[r:r + 1].numpy(),
+        rows.append((class_name(int(y_test[i]), classes), np.concatenate([x[r:r + 1].numpy(),
                                                                            imgs])))
-    titles = ["input"] + [_class_name(c, classes) for c in range(k)]
+    titles = ["input"] + [class_name(c, classes) for c in range(k)]
     png = image_rows(rows, fig_dir / "style_grid.png", titles)
-    sec.body.append(_figure(png, "Each row: a test image (left) and its code decoded with "
+    sec.body.append(figure(png, "Each row: a test image (left) and its code decoded with "
                             "every class label — the code carries the style, the label the "
                             "class. <code>aekit style RUN IMAGE</code> does this for any "
                             "image.", "style grid"))
@@ -118,10 +118,10 @@ def _style_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray,
 
 
 @torch.no_grad()
-def _traversal_section(loaded: Any, fig_dir: Path) -> _Section:
+def _traversal_section(loaded: Any, fig_dir: Path) -> Section:
     from aekit.report.figures import image_rows
 
-    sec = _Section("traversal", "Latent traversal")
+    sec = Section("traversal", "Latent traversal")
     model = loaded.model.eval()
     d = model.code_size
     dims = min(d, TRAVERSE_DIMS)
@@ -138,7 +138,7 @@ def _traversal_section(loaded: Any, fig_dir: Path) -> _Section:
     png = image_rows(rows, fig_dir / "traversal.png", titles)
     more = f" (first {dims} of {d})" if d > dims else ""
     label = " with class label 0" if "condition" in model.capabilities else ""
-    sec.body.append(_figure(png, f"Each row varies one code dimension{more} from −2.5 to "
+    sec.body.append(figure(png, f"Each row varies one code dimension{more} from −2.5 to "
                             f"+2.5 around the zero code{label}, the others fixed. "
                             f"<code>aekit traverse RUN --image IMG</code> starts from an "
                             f"image's code instead.", "latent traversal"))
@@ -146,13 +146,13 @@ def _traversal_section(loaded: Any, fig_dir: Path) -> _Section:
 
 
 def _tsne_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray | None,
-                  classes: list[str] | None, fig_dir: Path) -> _Section:
+                  classes: list[str] | None, fig_dir: Path) -> Section:
     from sklearn.manifold import TSNE
 
     from aekit.report.figures import latent_map
     from aekit.tasks.infer import encode
 
-    sec = _Section("tsne", "t-SNE of codes")
+    sec = Section("tsne", "t-SNE of codes")
     n = min(N_TSNE, x_test.shape[0])
     codes = encode(loaded.model, np.asarray(x_test[:n], dtype=np.float32)).astype(np.float64)
     if n < 10:
@@ -162,7 +162,7 @@ def _tsne_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray | None,
                   random_state=0).fit_transform(codes)
     labels = None if y_test is None else np.asarray(y_test[:n]).astype(np.int64)
     png = latent_map(points, labels, classes, fig_dir / "tsne.png", "t-SNE 1", "t-SNE 2")
-    sec.body.append(_figure(png, f"t-SNE (perplexity ≤ 30, seed 0) of the codes of the first "
+    sec.body.append(figure(png, f"t-SNE (perplexity ≤ 30, seed 0) of the codes of the first "
                                  f"{n} test samples; distances between clusters are not "
                                  f"meaningful in t-SNE, neighbourhoods are.", "t-SNE map"))
     return sec

@@ -18,11 +18,8 @@ report: the affected sections say what is missing and how to produce it.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +27,7 @@ import numpy as np
 
 from aekit.errors import AekitError
 from aekit.io import CONFIG, HISTORY, METRICS, LoadedRun, atomic_write_text, load_run, read_json
+from aekit.report.page import Section, class_name, escape, figure, finite, fmt, render_page
 
 REPORT = "report.html"
 FIGURES = "figures"
@@ -43,15 +41,6 @@ EVAL_BATCH = 512  # batch size of corrupted_inputs: keeps the report's noise = e
 _BASELINE_NAMES = {"pca": "PCA", "nl_means": "Non-local means", "tv": "Total variation",
                    "wavelet": "Wavelet shrinkage", "bilateral": "Bilateral filter",
                    "bicubic": "Bicubic upscaling"}
-
-
-@dataclass
-class _Section:
-    """One titled block of the page."""
-
-    anchor: str
-    title: str
-    body: list[str] = field(default_factory=list)
 
 
 def write_report(run: str | Path) -> Path:
@@ -91,7 +80,7 @@ def write_report(run: str | Path) -> Path:
                 f"{cfg.data.source} · aekit {loaded.meta.get('aekit_version', '?')}")
     if loaded.meta.get("created"):
         subtitle += f" · trained {loaded.meta['created']}"
-    page = _page(name, subtitle, sections)
+    page = render_page(name, subtitle, sections)
     out = path / REPORT
     # ASCII with character references: correct whatever the locale's default encoding
     atomic_write_text(out, page.encode("ascii", "xmlcharrefreplace").decode("ascii"))
@@ -132,36 +121,36 @@ def _read_history(path: Path) -> tuple[list[dict[str, float]], str | None]:
 # -- sections -------------------------------------------------------------------------
 
 def _summary_section(loaded: LoadedRun, history: list[dict[str, float]],
-                     metrics: dict[str, Any] | None) -> _Section:
+                     metrics: dict[str, Any] | None) -> Section:
     cfg, meta, model = loaded.config, loaded.meta, loaded.model
     m = cfg.model
     info = meta.get("data_info") or {}
     n_params = sum(p.numel() for p in model.parameters())
     rows: list[tuple[str, str]] = []
-    preset = f"<b>{_e(m.preset)}</b> preset (family {_e(m.name)})" if m.preset else \
-        f"<b>{_e(m.name)}</b> family"
+    preset = f"<b>{escape(m.preset)}</b> preset (family {escape(m.name)})" if m.preset else \
+        f"<b>{escape(m.name)}</b> family"
     rows.append(("Model", f"{preset}, {n_params:,} parameters"))
     if "embed" in model.capabilities:
         code = model.code_size
         latent = "—" if m.latent_dim is None else str(m.latent_dim)
         rows.append(("Latent size / code size",
-                     f"latent_dim {_e(latent)}; each sample is encoded as {code} number"
+                     f"latent_dim {escape(latent)}; each sample is encoded as {code} number"
                      f"{'s' if code != 1 else ''}"))
     shape = "×".join(str(s) for s in loaded.input_shape)
-    data = f"<b>{_e(cfg.data.source)}</b>, samples of shape {_e(shape)}"
+    data = f"<b>{escape(cfg.data.source)}</b>, samples of shape {escape(shape)}"
     if info.get("kind"):
-        data += f" ({_e(info['kind'])})"
+        data += f" ({escape(info['kind'])})"
     classes = info.get("classes")
     if classes:
         data += f", {len(classes)} classes"
     if cfg.data.limit is not None:
         data += f", first {cfg.data.limit} training samples only"
     if info.get("origin"):
-        data += f"<br><span class=muted>{_e(str(info['origin']))}</span>"
+        data += f"<br><span class=muted>{escape(str(info['origin']))}</span>"
     rows.append(("Data", data))
-    task = f"<b>{_e(cfg.task.name)}</b>"
+    task = f"<b>{escape(cfg.task.name)}</b>"
     if cfg.task.name == "denoise":
-        task += f" with noise <code>{_e(cfg.task.noise)}</code>"
+        task += f" with noise <code>{escape(cfg.task.noise)}</code>"
     elif cfg.task.name == "superres":
         task += f" ×{cfg.task.scale} (inputs bicubic-downscaled from the data)"
     if info.get("kind") == "photos":
@@ -181,7 +170,7 @@ def _summary_section(loaded: LoadedRun, history: list[dict[str, float]],
         if val:
             best, at = min(val)
             regs = m.sparsity != "none" and m.sparsity_weight > 0 or m.contractive_weight > 0
-            what = f"{_e(m.loss)} reconstruction" + (" + regularisers" if regs else " loss")
+            what = f"{escape(m.loss)} reconstruction" + (" + regularisers" if regs else " loss")
             rows.append(("Best validation loss", f"{best:.5g} (epoch {at}; {what})"))
         secs = [r["seconds"] for r in history if math.isfinite(r.get("seconds", float("nan")))]
         if secs:
@@ -192,11 +181,11 @@ def _summary_section(loaded: LoadedRun, history: list[dict[str, float]],
     else:
         rows.append(("Epochs trained", f"unknown (no {HISTORY}); configured {cfg.train.epochs}"))
     opt = cfg.train
-    rows.append(("Optimisation", f"{_e(opt.optimizer)}, lr {opt.lr:g}, batch size "
+    rows.append(("Optimisation", f"{escape(opt.optimizer)}, lr {opt.lr:g}, batch size "
                                  f"{opt.batch_size}, seed {opt.seed}"))
     if metrics is not None:
-        split = _e(str(metrics.get("split", "test")))
-        source = _e(str(metrics.get("data", cfg.data.source)))
+        split = escape(str(metrics.get("split", "test")))
+        source = escape(str(metrics.get("data", cfg.data.source)))
         what = "whole photos" if info.get("kind") == "photos" else "samples"
         rows.append(("Evaluated on", f"{metrics.get('n', '?')} {split} {what} of {source}"))
     table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
@@ -206,16 +195,16 @@ def _summary_section(loaded: LoadedRun, history: list[dict[str, float]],
     except AekitError:  # pragma: no cover - load_run already parsed it
         config_json = json.dumps(cfg.to_dict(), indent=2)
     details = (f"<details><summary>Full configuration ({CONFIG})</summary>"
-               f"<pre>{_e(config_json)}</pre></details>")
-    return _Section("summary", "Summary", [f"<table class=kv>{table}</table>", details])
+               f"<pre>{escape(config_json)}</pre></details>")
+    return Section("summary", "Summary", [f"<table class=kv>{table}</table>", details])
 
 
-def _metrics_section(metrics: dict[str, Any] | None, note: str | None, path: Path) -> _Section:
-    sec = _Section("metrics", "Test metrics vs baselines")
+def _metrics_section(metrics: dict[str, Any] | None, note: str | None, path: Path) -> Section:
+    sec = Section("metrics", "Test metrics vs baselines")
     if metrics is None:
-        msg = f"Not evaluated yet — run <code>aekit evaluate {_e(str(path))}</code>."
+        msg = f"Not evaluated yet — run <code>aekit evaluate {escape(str(path))}</code>."
         if note:
-            msg = f"{_e(note)}<br>{msg}"
+            msg = f"{escape(note)}<br>{msg}"
         sec.body.append(f"<p class=note>{msg}</p>")
         return sec
     if "metrics" not in metrics:
@@ -236,18 +225,18 @@ def _metrics_section(metrics: dict[str, Any] | None, note: str | None, path: Pat
     if isinstance(metrics.get("input"), dict):
         rows.append(("Noisy input (no denoising)", metrics["input"], "input"))
     key = "psnr" if image else "mse"
-    scored = [i for i, r in enumerate(rows) if _finite(r[1].get(key))]
+    scored = [i for i, r in enumerate(rows) if finite(r[1].get(key))]
     best_i = None
     if scored:
         pick = max if key == "psnr" else min
         best_i = pick(scored, key=lambda i: float(rows[i][1][key]))
-    head = "".join(f"<th>{_e(label)}</th>" for _, label, _ in cols)
+    head = "".join(f"<th>{escape(label)}</th>" for _, label, _ in cols)
     body = []
     for i, (label, vals, kind) in enumerate(rows):
         cls = [kind] + (["best"] if i == best_i else [])
-        cells = "".join(f"<td class=num>{_fmt(vals.get(k), fmt)}</td>" for k, _, fmt in cols)
+        cells = "".join(f"<td class=num>{fmt(vals.get(k), spec)}</td>" for k, _, spec in cols)
         mark = " <span class=badge>best</span>" if i == best_i else ""
-        body.append(f"<tr class=\"{' '.join(cls)}\"><td>{_e(label)}{mark}</td>{cells}</tr>")
+        body.append(f"<tr class=\"{' '.join(cls)}\"><td>{escape(label)}{mark}</td>{cells}</tr>")
     n = metrics.get("n", "?")
     sec.body.append(f"<p class=lead>{_verdict(metrics)}</p>")
     sec.body.append(f"<table class=metrics><thead><tr><th></th>{head}</tr></thead>"
@@ -259,13 +248,13 @@ def _metrics_section(metrics: dict[str, Any] | None, note: str | None, path: Pat
         extra = (" Classical denoisers had their parameter tuned on held-out validation "
                  "images with the same noise.")
     if metrics.get("metric_space"):
-        extra += f" Scores are computed on the {_e(str(metrics['metric_space']))}."
+        extra += f" Scores are computed on the {escape(str(metrics['metric_space']))}."
     pca = baselines.get("pca", {})
     pca_txt = (f" PCA keeps {pca['components']} components (as many numbers as the code), "
                f"fitted on the training split." if "components" in pca else "")
-    seconds = f" Evaluation took {metrics['seconds']:.1f} s." if _finite(
+    seconds = f" Evaluation took {metrics['seconds']:.1f} s." if finite(
         metrics.get("seconds")) else ""
-    sec.body.append(f"<p class=muted>Averages over {n} {_e(metrics.get('split', 'test'))} "
+    sec.body.append(f"<p class=muted>Averages over {n} {escape(metrics.get('split', 'test'))} "
                     f"samples; {direction}.{pca_txt}{extra}{seconds}</p>")
     return sec
 
@@ -277,11 +266,11 @@ def _verdict(metrics: dict[str, Any]) -> str:
     best = metrics.get("best_baseline")
     if best not in baselines:
         return "No baselines were computed for this run."
-    short = _e(_BASELINE_NAMES.get(best, best))
+    short = escape(_BASELINE_NAMES.get(best, best))
     out: list[str] = []
     if "psnr" in own:
         gain = metrics.get("gain_db")
-        if not _finite(gain):
+        if not finite(gain):
             gain = float(own["psnr"]) - float(baselines[best]["psnr"])
         if gain >= 0:
             out.append(f"This model <b>beats the best baseline ({short}) by {gain:.1f} dB "
@@ -291,13 +280,13 @@ def _verdict(metrics: dict[str, Any]) -> str:
                        f"{-gain:.1f} dB PSNR</b> ({own['psnr']:.2f} vs "
                        f"{baselines[best]['psnr']:.2f} dB).")
         inp = metrics.get("input")
-        if isinstance(inp, dict) and _finite(inp.get("psnr")):
+        if isinstance(inp, dict) and finite(inp.get("psnr")):
             d = float(own["psnr"]) - float(inp["psnr"])
             word = "improves on" if d >= 0 else "is worse than"
             out.append(f"Denoising {word} the noisy input by {abs(d):.1f} dB.")
     else:
         ratio = metrics.get("mse_ratio")
-        if not _finite(ratio):
+        if not finite(ratio):
             ratio = float(own["mse"]) / max(float(baselines[best]["mse"]), 1e-12)
         if ratio <= 1:
             out.append(f"This model <b>beats the best baseline ({short})</b>: its test MSE is "
@@ -308,12 +297,12 @@ def _verdict(metrics: dict[str, Any]) -> str:
     return " ".join(out)
 
 
-def _loss_section(history: list[dict[str, float]], note: str | None, fig_dir: Path) -> _Section:
+def _loss_section(history: list[dict[str, float]], note: str | None, fig_dir: Path) -> Section:
     from aekit.report.figures import loss_curves, loss_terms
 
-    sec = _Section("losses", "Loss curves")
+    sec = Section("losses", "Loss curves")
     if not history:
-        sec.body.append(f"<p class=note>{_e(note or 'no history')}</p>")
+        sec.body.append(f"<p class=note>{escape(note or 'no history')}</p>")
         return sec
     png = loss_curves(history, fig_dir / "loss_curves.png")
     terms = loss_terms(history)
@@ -321,11 +310,11 @@ def _loss_section(history: list[dict[str, float]], note: str | None, fig_dir: Pa
     if terms:
         caption += f"; right: the individual terms ({', '.join(terms)})"
     caption += ". A panel switches to a log scale when its values span more than a decade."
-    sec.body.append(_figure(png, caption, "loss curves"))
+    sec.body.append(figure(png, caption, "loss curves"))
     return sec
 
 
-def _data_sections(loaded: LoadedRun, fig_dir: Path) -> list[_Section]:
+def _data_sections(loaded: LoadedRun, fig_dir: Path) -> list[Section]:
     """Reconstructions, latent map and latent plane (or the per-feature table)."""
     from aekit.data.splits import make_splits
 
@@ -333,23 +322,23 @@ def _data_sections(loaded: LoadedRun, fig_dir: Path) -> list[_Section]:
     if "embed" not in loaded.model.capabilities:
         return []  # a GAN neither reconstructs nor encodes
     image = len(loaded.input_shape) == 3
-    recon = _Section("reconstructions", "Reconstructions" if cfg.task.name != "denoise"
+    recon = Section("reconstructions", "Reconstructions" if cfg.task.name != "denoise"
                      else "Denoising examples")
     if not image:
         recon.title = "Per-feature reconstruction error"
-    latent = _Section("latent", "Latent map")
+    latent = Section("latent", "Latent map")
     out = [recon, latent]
     try:
         splits = make_splits(cfg.data, cfg.train.seed)
     except AekitError as exc:
-        note = (f"<p class=note>The test data could not be loaded ({_e(str(exc))}), so this "
+        note = (f"<p class=note>The test data could not be loaded ({escape(str(exc))}), so this "
                 f"figure is left out.</p>")
         recon.body.append(note)
         latent.body.append(note)
         return out
     x_test = np.asarray(splits.x_test, dtype=np.float32)
     if tuple(x_test.shape[1:]) != loaded.input_shape or x_test.shape[0] == 0:
-        note = (f"<p class=note>The test split of {_e(cfg.data.source)} now has samples of "
+        note = (f"<p class=note>The test split of {escape(cfg.data.source)} now has samples of "
                 f"shape {tuple(x_test.shape[1:])} (n={x_test.shape[0]}), but the model takes "
                 f"{loaded.input_shape}; figures from the data are left out.</p>")
         recon.body.append(note)
@@ -389,10 +378,10 @@ def _reconstruction_body(loaded: LoadedRun, x_test: np.ndarray, y_test: np.ndarr
     clean = x_test[idx]
     titles = None
     if y_test is not None:
-        titles = [_class_name(int(y_test[i]), classes) for i in idx]
+        titles = [class_name(int(y_test[i]), classes) for i in idx]
     if task.corrupts:
         rows = [("noisy", inputs), ("denoised", x_hat), ("clean", clean)]
-        caption = (f"Test samples with the evaluation noise <code>{_e(cfg.task.noise)}</code>: "
+        caption = (f"Test samples with the evaluation noise <code>{escape(cfg.task.noise)}</code>: "
                    f"noisy input (top), the model's output (middle) and the clean image "
                    f"(bottom).")
     else:
@@ -401,7 +390,7 @@ def _reconstruction_body(loaded: LoadedRun, x_test: np.ndarray, y_test: np.ndarr
     how = ("the first test sample of each class, then the next ones in turn"
            if y_test is not None else f"the first {len(idx)} test samples")
     png = image_rows(rows, fig_dir / "reconstructions.png", titles)
-    return [_figure(png, f"{caption} Samples: {how} (test indices "
+    return [figure(png, f"{caption} Samples: {how} (test indices "
                          f"{', '.join(str(int(i)) for i in idx)}).", "reconstructions")]
 
 
@@ -423,7 +412,7 @@ def _feature_table(loaded: LoadedRun, x_test: np.ndarray, names: list[str] | Non
     for j in range(k):
         name = names[j] if names is not None and j < len(names) else f"feature {j}"
         rel = f"{mse[j] / var[j]:.3g}" if var[j] > 0 else "—"
-        body.append(f"<tr><td>{_e(str(name))}</td><td class=num>{mse[j]:.4g}</td>"
+        body.append(f"<tr><td>{escape(str(name))}</td><td class=num>{mse[j]:.4g}</td>"
                     f"<td class=num>{var[j]:.4g}</td><td class=num>{rel}</td></tr>")
     table = ("<table class=metrics><thead><tr><th>feature</th><th>MSE</th>"
              "<th>variance</th><th>MSE / variance</th></tr></thead>"
@@ -463,10 +452,10 @@ def _latent_map_body(loaded: LoadedRun, x_test: np.ndarray, y_test: np.ndarray |
                        f"no 2-D map to draw.</p>"]
     png = latent_map(points, labels, classes, fig_dir / "latent_map.png", xlabel, ylabel)
     caption = (f"Codes of the first {n} test samples, {coloured}; axes: {how}.")
-    return codes, [_figure(png, caption, "latent map")]
+    return codes, [figure(png, caption, "latent map")]
 
 
-def _latent_plane_section(loaded: LoadedRun, codes: np.ndarray, fig_dir: Path) -> _Section:
+def _latent_plane_section(loaded: LoadedRun, codes: np.ndarray, fig_dir: Path) -> Section:
     from aekit.report.figures import latent_plane
     from aekit.tasks.infer import decode
 
@@ -485,7 +474,7 @@ def _latent_plane_section(loaded: LoadedRun, codes: np.ndarray, fig_dir: Path) -
     caption = (f"The decoder's outputs on a {PLANE}×{PLANE} grid of codes spanning the "
                f"1st–99th percentile of the test codes: z₁ from {lo[0]:.3g} to {hi[0]:.3g}, "
                f"z₂ from {lo[1]:.3g} to {hi[1]:.3g}.")
-    return _Section("plane", "Latent plane", [_figure(png, caption, "latent plane")])
+    return Section("plane", "Latent plane", [figure(png, caption, "latent plane")])
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -520,10 +509,6 @@ def _preset_name(cfg: Any) -> str:
     return str(cfg.model.preset or cfg.model.name)
 
 
-def _class_name(label: int, classes: list[str] | None) -> str:
-    if classes is not None and 0 <= label < len(classes):
-        return str(classes[label])
-    return str(label)
 
 
 def _baseline_label(name: str, vals: dict[str, Any]) -> str:
@@ -538,12 +523,8 @@ def _baseline_label(name: str, vals: dict[str, Any]) -> str:
     return label
 
 
-def _finite(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
 
 
-def _fmt(v: Any, fmt: str) -> str:
-    return fmt.format(float(v)) if _finite(v) else "—"
 
 
 def _duration(seconds: float) -> str:
@@ -554,57 +535,3 @@ def _duration(seconds: float) -> str:
         return f"{m} min {s:02d} s"
     h, m = divmod(m, 60)
     return f"{h} h {m:02d} min"
-
-
-def _e(text: str) -> str:
-    return html.escape(text, quote=True)
-
-
-def _figure(png: bytes, caption: str, alt: str) -> str:
-    data = base64.b64encode(png).decode("ascii")
-    return (f"<figure><img alt=\"{_e(alt)}\" src=\"data:image/png;base64,{data}\">"
-            f"<figcaption>{caption}</figcaption></figure>")
-
-
-_CSS = """
-body{font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1d232a;
-  background:#f6f7f9;margin:0}
-main{max-width:1080px;margin:0 auto;padding:24px 32px 48px;background:#fff;min-height:100vh}
-h1{font-size:26px;margin:8px 0 2px}
-h2{font-size:19px;margin:32px 0 10px;padding-bottom:4px;border-bottom:1px solid #e1e4e8}
-.sub{color:#5b6570;margin:0 0 12px}
-nav{font-size:13px;margin-bottom:8px}
-nav a{color:#3b6ea8;text-decoration:none;margin-right:14px}
-table{border-collapse:collapse;margin:8px 0}
-th,td{padding:5px 12px;border-bottom:1px solid #e6e8eb;text-align:left;vertical-align:top}
-table.kv th{color:#5b6570;font-weight:500;white-space:nowrap;width:200px}
-table.metrics thead th{border-bottom:2px solid #c9ced4;text-align:right}
-table.metrics thead th:first-child{text-align:left}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.model td:first-child{font-weight:600}
-tr.input td{color:#6a737d;font-style:italic}
-tr.best td{background:#e3f4e6}
-.badge{font-size:11px;font-style:normal;background:#2e8540;color:#fff;border-radius:3px;
-  padding:1px 5px;margin-left:6px;vertical-align:1px}
-.lead{font-size:16px}
-.muted{color:#6a737d;font-size:13px}
-.note{background:#fff8e1;border-left:4px solid #f0b400;padding:8px 12px}
-code{background:#f1f3f5;padding:1px 4px;border-radius:3px;font-size:90%}
-pre{background:#f6f8fa;padding:12px;overflow:auto;font-size:12px;max-height:480px}
-details{margin:10px 0}
-summary{cursor:pointer;color:#3b6ea8}
-figure{margin:8px 0 16px}
-figure img{max-width:100%;height:auto;display:block;border:1px solid #eef0f2}
-figcaption{color:#5b6570;font-size:13px;margin-top:6px}
-"""
-
-
-def _page(name: str, subtitle: str, sections: list[_Section]) -> str:
-    nav = "".join(f"<a href=\"#{s.anchor}\">{_e(s.title)}</a>" for s in sections)
-    blocks = "\n".join(f"<section id=\"{s.anchor}\"><h2>{_e(s.title)}</h2>\n"
-                       + "\n".join(s.body) + "</section>" for s in sections)
-    return (f"<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-            f"<title>aekit report: {_e(name)}</title>\n<style>{_CSS}</style>\n</head>\n"
-            f"<body><main>\n<h1>{_e(name)}</h1>\n<p class=sub>{_e(subtitle)}</p>\n"
-            f"<nav>{nav}</nav>\n{blocks}\n</main></body>\n</html>\n")

@@ -13,27 +13,27 @@ from typing import Any
 
 import numpy as np
 
-from aekit.report.html import _e, _figure, _fmt, _Section
+from aekit.report.page import Section, escape, figure, fmt
 
 
 def restoration_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: Path
-                         ) -> list[_Section]:
+                         ) -> list[Section]:
     """The crops figure and the per-image table (empty when the run was not evaluated)."""
     from aekit.evaluate.restoration import CROPS, load_crops
     from aekit.report.figures import image_rows
 
-    sec = _Section("restoration", "Restoration examples")
+    sec = Section("restoration", "Restoration examples")
     try:
         crops = load_crops(loaded.path / CROPS)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        sec.body.append(f"<p class=note>{CROPS} could not be read ({_e(str(exc))}); run "
-                        f"<code>aekit evaluate {_e(str(loaded.path))}</code> again.</p>")
+        sec.body.append(f"<p class=note>{CROPS} could not be read ({escape(str(exc))}); run "
+                        f"<code>aekit evaluate {escape(str(loaded.path))}</code> again.</p>")
         return [sec]
     if crops is None:
         if metrics is None:
             return []
         sec.body.append(f"<p class=note>No {CROPS} in this run; run <code>aekit evaluate "
-                        f"{_e(str(loaded.path))}</code> to make it.</p>")
+                        f"{escape(str(loaded.path))}</code> to make it.</p>")
     else:
         rows, names = crops
         labels = [label for label, _ in rows]
@@ -44,8 +44,8 @@ def restoration_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: P
         scale = (metrics or {}).get("scale")
         how = (f"the low-res input is shown enlarged ×{scale} by pixel repetition"
                if scale else "all panels share one noise draw, the one evaluation scored")
-        sec.body.append(_figure(
-            png, f"One {side}×{side} crop per test photo: {', '.join(_e(x) for x in labels)}. "
+        sec.body.append(figure(
+            png, f"One {side}×{side} crop per test photo: {', '.join(escape(x) for x in labels)}. "
                  f"Each crop is the window with the most detail in the truth (largest mean "
                  f"gradient), not the one where this model looks best; {how}.",
             "restoration crops"))
@@ -57,11 +57,11 @@ def restoration_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: P
         head = (f"<tr><th>photo</th><th>PSNR (dB)</th><th>SSIM</th><th>{ref} PSNR</th>"
                 f"<th>gain (dB)</th></tr>")
         body = "".join(
-            f"<tr><td>{_e(str(r['name']))}</td><td class=num>{_fmt(r['psnr'], '{:.2f}')}</td>"
-            f"<td class=num>{_fmt(r['ssim'], '{:.4f}')}</td>"
-            f"<td class=num>{_fmt(r[key], '{:.2f}')}</td>"
-            f"<td class=num>{_fmt(r['psnr'] - r[key], '{:+.2f}')}</td></tr>" for r in images)
+            f"<tr><td>{escape(str(r['name']))}</td><td class=num>{fmt(r['psnr'], '{:.2f}')}</td>"
+            f"<td class=num>{fmt(r['ssim'], '{:.4f}')}</td>"
+            f"<td class=num>{fmt(r[key], '{:.2f}')}</td>"
+            f"<td class=num>{fmt(r['psnr'] - r[key], '{:+.2f}')}</td></tr>" for r in images)
         space = (metrics or {}).get("metric_space", "")
         sec.body.append(f"<table class=metrics><thead>{head}</thead><tbody>{body}</tbody>"
-                        f"</table><p class=muted>Per test photo; {_e(space)}.</p>")
+                        f"</table><p class=muted>Per test photo; {escape(space)}.</p>")
     return [sec]
