@@ -8,14 +8,13 @@ the data it names, like the rest of the report.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import torch
 
+from aekit.capabilities import Capability
 from aekit.errors import AekitError
 from aekit.report.page import Section, class_name, escape, figure, fmt
+from aekit.report.registry import ReportContext, section
 
 N_SAMPLES = 64
 TRAVERSE_DIMS = 8
@@ -23,27 +22,24 @@ TRAVERSE_STEPS = 9
 N_TSNE = 1000
 
 
-def generative_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: Path
-                        ) -> list[Section]:
-    """Sections added to the report of a model with the ``generate`` capability."""
-    sections = [_quality_section(metrics), _samples_section(loaded, fig_dir)]
-    model = loaded.model
+def _data_loads(ctx: ReportContext) -> bool:
+    """The run's data load (when they do not, the data sections already say why)."""
     try:
-        from aekit.data.splits import make_splits
-
-        splits = make_splits(loaded.config.data, loaded.config.train.seed)
+        ctx.splits()
     except AekitError:
-        return sections  # the data sections already explain that the data did not load
-    classes = getattr(splits.dataset, "classes", None)
-    if "condition" in model.capabilities and splits.y_test is not None:
-        sections.append(_style_section(loaded, splits.x_test, splits.y_test, classes, fig_dir))
-    if "embed" in model.capabilities:
-        sections.append(_traversal_section(loaded, fig_dir))
-        sections.append(_tsne_section(loaded, splits.x_test, splits.y_test, classes, fig_dir))
-    return sections
+        return False
+    return True
 
 
-def _quality_section(metrics: dict[str, Any] | None) -> Section:
+def _labelled(ctx: ReportContext) -> bool:
+    """The data load and their test split has labels (the style grid needs one per class)."""
+    return _data_loads(ctx) and ctx.splits().y_test is not None
+
+
+@section(order=100, requires={Capability.GENERATE}, when=lambda ctx: ctx.image)
+def quality(ctx: ReportContext) -> Section:
+    """Sample-quality numbers from ``metrics.json`` (Fréchet distance, confidence, …)."""
+    metrics = ctx.metrics
     sec = Section("quality", "Sample quality")
     g = (metrics or {}).get("generation")
     if not g:
@@ -68,15 +64,18 @@ def _quality_section(metrics: dict[str, Any] | None) -> Section:
     return sec
 
 
+@section(order=110, requires={Capability.GENERATE}, when=lambda ctx: ctx.image)
 @torch.no_grad()
-def _samples_section(loaded: Any, fig_dir: Path) -> Section:
+def samples(ctx: ReportContext) -> Section:
+    """A seeded grid of prior samples; one row per class label for a conditional model."""
     from aekit.report.figures import image_rows
 
+    loaded, fig_dir = ctx.loaded, ctx.fig_dir
     sec = Section("samples", "Samples")
     model = loaded.model.eval()
     seed = loaded.config.task.eval_seed
     g = torch.Generator().manual_seed(seed)
-    if "condition" in model.capabilities:
+    if Capability.CONDITION in model.capabilities:
         k = model.n_classes
         y = torch.arange(k).repeat_interleave(8)
         x = model.sample(k * 8, generator=g, y=y).clamp(0, 1).numpy()
@@ -92,11 +91,17 @@ def _samples_section(loaded: Any, fig_dir: Path) -> Section:
     return sec
 
 
+@section(order=120, requires={Capability.GENERATE, Capability.CONDITION},
+         when=lambda ctx: ctx.image and _labelled(ctx))
 @torch.no_grad()
-def _style_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray,
-                   classes: list[str] | None, fig_dir: Path) -> Section:
+def style_grid(ctx: ReportContext) -> Section:
+    """One test image per class, its code decoded with every label: style vs class."""
     from aekit.report.figures import image_rows
 
+    loaded, fig_dir = ctx.loaded, ctx.fig_dir
+    splits = ctx.splits()
+    x_test, y_test = splits.x_test, splits.y_test
+    classes = getattr(splits.dataset, "classes", None)
     sec = Section("style", "Style grid")
     model = loaded.model.eval()
     k = model.n_classes
@@ -117,10 +122,14 @@ def _style_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray,
     return sec
 
 
+@section(order=130, requires={Capability.GENERATE, Capability.EMBED},
+         when=lambda ctx: ctx.image and _data_loads(ctx))
 @torch.no_grad()
-def _traversal_section(loaded: Any, fig_dir: Path) -> Section:
+def traversal(ctx: ReportContext) -> Section:
+    """Decoded codes varying one dimension at a time: what each code number controls."""
     from aekit.report.figures import image_rows
 
+    loaded, fig_dir = ctx.loaded, ctx.fig_dir
     sec = Section("traversal", "Latent traversal")
     model = loaded.model.eval()
     d = model.code_size
@@ -131,13 +140,13 @@ def _traversal_section(loaded: Any, fig_dir: Path) -> Section:
         z = torch.zeros(TRAVERSE_STEPS, d)
         z[:, j] = torch.from_numpy(values).float()
         y = torch.zeros(TRAVERSE_STEPS, dtype=torch.long) \
-            if "condition" in model.capabilities else None
+            if Capability.CONDITION in model.capabilities else None
         x = (model.decode(z, y) if y is not None else model.decode(z)).clamp(0, 1).numpy()
         rows.append((f"z{j + 1}", x))
     titles = [f"{v:+.1f}" for v in values]
     png = image_rows(rows, fig_dir / "traversal.png", titles)
     more = f" (first {dims} of {d})" if d > dims else ""
-    label = " with class label 0" if "condition" in model.capabilities else ""
+    label = " with class label 0" if Capability.CONDITION in model.capabilities else ""
     sec.body.append(figure(png, f"Each row varies one code dimension{more} from −2.5 to "
                             f"+2.5 around the zero code{label}, the others fixed. "
                             f"<code>aekit traverse RUN --image IMG</code> starts from an "
@@ -145,13 +154,19 @@ def _traversal_section(loaded: Any, fig_dir: Path) -> Section:
     return sec
 
 
-def _tsne_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray | None,
-                  classes: list[str] | None, fig_dir: Path) -> Section:
+@section(order=140, requires={Capability.GENERATE, Capability.EMBED},
+         when=lambda ctx: ctx.image and _data_loads(ctx))
+def tsne(ctx: ReportContext) -> Section:
+    """A t-SNE map of test codes, coloured by class (neighbourhoods, not distances)."""
     from sklearn.manifold import TSNE
 
     from aekit.report.figures import latent_map
     from aekit.tasks.infer import encode
 
+    loaded, fig_dir = ctx.loaded, ctx.fig_dir
+    splits = ctx.splits()
+    x_test, y_test = splits.x_test, splits.y_test
+    classes = getattr(splits.dataset, "classes", None)
     sec = Section("tsne", "t-SNE of codes")
     n = min(N_TSNE, x_test.shape[0])
     codes = encode(loaded.model, np.asarray(x_test[:n], dtype=np.float32)).astype(np.float64)

@@ -8,30 +8,35 @@ evaluate`` writes, and the per-image scores from ``metrics.json``.
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from aekit.capabilities import Capability
 from aekit.report.page import Section, escape, figure, fmt
+from aekit.report.registry import ReportContext, section
 
 
-def restoration_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: Path
-                         ) -> list[Section]:
-    """The crops figure and the per-image table (empty when the run was not evaluated)."""
+@section(order=70, requires={Capability.ANY_SIZE}, when=lambda ctx: ctx.restores)
+def restoration(ctx: ReportContext) -> Section | None:
+    """The crops figure and the per-photo score table of a restoration run.
+
+    Left out when the run was neither evaluated nor has crops (nothing to show yet;
+    the metrics section already says to run ``aekit evaluate``).
+    """
     from aekit.evaluate.restoration import CROPS, load_crops
     from aekit.report.figures import image_rows
 
+    loaded, metrics, fig_dir = ctx.loaded, ctx.metrics, ctx.fig_dir
     sec = Section("restoration", "Restoration examples")
     try:
         crops = load_crops(loaded.path / CROPS)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
         sec.body.append(f"<p class=note>{CROPS} could not be read ({escape(str(exc))}); run "
                         f"<code>aekit evaluate {escape(str(loaded.path))}</code> again.</p>")
-        return [sec]
+        return sec
     if crops is None:
         if metrics is None:
-            return []
+            return None
         sec.body.append(f"<p class=note>No {CROPS} in this run; run <code>aekit evaluate "
                         f"{escape(str(loaded.path))}</code> to make it.</p>")
     else:
@@ -64,4 +69,4 @@ def restoration_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: P
         space = (metrics or {}).get("metric_space", "")
         sec.body.append(f"<table class=metrics><thead>{head}</thead><tbody>{body}</tbody>"
                         f"</table><p class=muted>Per test photo; {escape(space)}.</p>")
-    return [sec]
+    return sec
