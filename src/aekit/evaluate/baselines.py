@@ -70,9 +70,16 @@ DENOISERS: dict[str, tuple[Callable[[Array, float], Array], list[float], str]] =
 }
 
 
-def _apply(fn: Callable[[Array, float], Array], param: float, images: Images) -> Images:
-    """Denoise (n, c, h, w) — or a list of (c, h, w) photos — channel by channel (gray
-    or RGB handled alike); returns the same kind of container."""
+def apply_denoiser(fn: Callable[[Array, float], Array], param: float, images: Images
+                   ) -> Images:
+    """Run one classical denoiser with parameter ``param`` over a set of images.
+
+    ``images`` is an (n, c, h, w) array or a list of (c, h, w) photos; each channel is
+    denoised on its own (``fn`` takes one (h, w) image), so gray and RGB are handled
+    alike, and the outputs are clipped to [0, 1] like a model's. Returns the same kind of
+    container. Public because evaluation also uses it outside tuning: the restoration
+    crops show the best baseline's output on the very inputs the model saw.
+    """
     out = [np.clip(np.stack([fn(img[c].astype(np.float64), param)
                              for c in range(img.shape[0])]), 0.0, 1.0).astype(np.float32)
            for img in images]
@@ -84,9 +91,9 @@ def _apply_parallel(fn: Callable[[Array, float], Array], param: float, images: I
     from joblib import Parallel, delayed
 
     if n_jobs == 1 or len(images) < 200 or not isinstance(images, np.ndarray):
-        return _apply(fn, param, images)
+        return apply_denoiser(fn, param, images)
     chunks = np.array_split(images, n_jobs * 4)
-    parts = Parallel(n_jobs=n_jobs)(delayed(_apply)(fn, param, c) for c in chunks)
+    parts = Parallel(n_jobs=n_jobs)(delayed(apply_denoiser)(fn, param, c) for c in chunks)
     return np.concatenate(parts)
 
 
@@ -101,7 +108,7 @@ def classical_denoisers(noisy_val: Images, clean_val: Images, noisy_test: Images
     for name, (fn, grid, pname) in DENOISERS.items():
         if progress:
             progress(f"baseline {name}: tuning {pname} on {len(noisy_val)} val images")
-        scores = [per_image_mse(_apply(fn, p, noisy_val), clean_val).mean() for p in grid]
+        scores = [per_image_mse(apply_denoiser(fn, p, noisy_val), clean_val).mean() for p in grid]
         best = grid[int(np.argmin(scores))]
         if progress:
             progress(f"baseline {name}: {pname}={best}; denoising {len(noisy_test)} images")

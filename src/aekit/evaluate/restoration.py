@@ -214,11 +214,11 @@ def evaluate_photo_denoising(model: Any, task: Any, splits: Any, x_test: Any, ru
         per.append({"name": name, "psnr": float(p_own[i]), "ssim": float(s_own[i]),
                     "noisy_psnr": float(p_in[i])})
     if clean:
-        from aekit.evaluate.baselines import DENOISERS, _apply
+        from aekit.evaluate.baselines import DENOISERS, apply_denoiser
 
         fn, _, pname = DENOISERS[best]
         shown = clean[:N_CROPS]
-        base_imgs = _apply(fn, baselines[best]["param"][pname], inputs[:N_CROPS])
+        base_imgs = apply_denoiser(fn, baselines[best]["param"][pname], inputs[:N_CROPS])
         _save_crops(run_dir / CROPS, {"noisy input": inputs[:N_CROPS],
                                       f"best baseline ({best})": base_imgs,
                                       "this model": preds[:N_CROPS], "clean truth": shown},

@@ -8,14 +8,13 @@ the data it names, like the rest of the report.
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import numpy as np
 import torch
 
+from aekit.capabilities import Capability
 from aekit.errors import AekitError
-from aekit.report.html import _class_name, _e, _figure, _fmt, _Section
+from aekit.report.page import Section, class_name, escape, figure, fmt
+from aekit.report.registry import ReportContext, section
 
 N_SAMPLES = 64
 TRAVERSE_DIMS = 8
@@ -23,43 +22,40 @@ TRAVERSE_STEPS = 9
 N_TSNE = 1000
 
 
-def generative_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: Path
-                        ) -> list[_Section]:
-    """Sections added to the report of a model with the ``generate`` capability."""
-    sections = [_quality_section(metrics), _samples_section(loaded, fig_dir)]
-    model = loaded.model
+def _data_loads(ctx: ReportContext) -> bool:
+    """The run's data load (when they do not, the data sections already say why)."""
     try:
-        from aekit.data.splits import make_splits
-
-        splits = make_splits(loaded.config.data, loaded.config.train.seed)
+        ctx.splits()
     except AekitError:
-        return sections  # the data sections already explain that the data did not load
-    classes = getattr(splits.dataset, "classes", None)
-    if "condition" in model.capabilities and splits.y_test is not None:
-        sections.append(_style_section(loaded, splits.x_test, splits.y_test, classes, fig_dir))
-    if "embed" in model.capabilities:
-        sections.append(_traversal_section(loaded, fig_dir))
-        sections.append(_tsne_section(loaded, splits.x_test, splits.y_test, classes, fig_dir))
-    return sections
+        return False
+    return True
 
 
-def _quality_section(metrics: dict[str, Any] | None) -> _Section:
-    sec = _Section("quality", "Sample quality")
+def _labelled(ctx: ReportContext) -> bool:
+    """The data load and their test split has labels (the style grid needs one per class)."""
+    return _data_loads(ctx) and ctx.splits().y_test is not None
+
+
+@section(order=100, requires={Capability.GENERATE}, when=lambda ctx: ctx.image)
+def quality(ctx: ReportContext) -> Section:
+    """Sample-quality numbers from ``metrics.json`` (Fréchet distance, confidence, …)."""
+    metrics = ctx.metrics
+    sec = Section("quality", "Sample quality")
     g = (metrics or {}).get("generation")
     if not g:
         sec.body.append("<p class=note>No sample-quality numbers yet (run <code>aekit "
                         "evaluate</code>; the metric needs labelled image data).</p>")
         return sec
-    rows = [("Fréchet distance (lower is better)", _fmt(g.get("frechet_distance"), "{:.2f}")),
-            ("Mean classifier confidence of samples", _fmt(g.get("confidence"), "{:.3f}")),
+    rows = [("Fréchet distance (lower is better)", fmt(g.get("frechet_distance"), "{:.2f}")),
+            ("Mean classifier confidence of samples", fmt(g.get("confidence"), "{:.3f}")),
             ("… of real test images (for reference)",
-             _fmt(g.get("reference_confidence"), "{:.3f}")),
+             fmt(g.get("reference_confidence"), "{:.3f}")),
             ("Share of classes generated (> 1% of samples)",
-             _fmt(g.get("class_coverage"), "{:.2f}")),
+             fmt(g.get("class_coverage"), "{:.2f}")),
             ("Samples compared with the test split", str(g.get("n_samples", "?"))),
-            ("Feature classifier's test accuracy", _fmt(g.get("classifier_test_accuracy"),
+            ("Feature classifier's test accuracy", fmt(g.get("classifier_test_accuracy"),
                                                         "{:.4f}"))]
-    body = "".join(f"<tr><td>{_e(k)}</td><td class=num>{v}</td></tr>" for k, v in rows)
+    body = "".join(f"<tr><td>{escape(k)}</td><td class=num>{v}</td></tr>" for k, v in rows)
     sec.body.append(f"<table class=metrics><tbody>{body}</tbody></table>")
     sec.body.append("<p class=muted>The Fréchet distance compares Gaussians fitted to the "
                     "128-d features of aekit's own classifier for this dataset (not "
@@ -68,15 +64,18 @@ def _quality_section(metrics: dict[str, Any] | None) -> _Section:
     return sec
 
 
+@section(order=110, requires={Capability.GENERATE}, when=lambda ctx: ctx.image)
 @torch.no_grad()
-def _samples_section(loaded: Any, fig_dir: Path) -> _Section:
+def samples(ctx: ReportContext) -> Section:
+    """A seeded grid of prior samples; one row per class label for a conditional model."""
     from aekit.report.figures import image_rows
 
-    sec = _Section("samples", "Samples")
+    loaded, fig_dir = ctx.loaded, ctx.fig_dir
+    sec = Section("samples", "Samples")
     model = loaded.model.eval()
     seed = loaded.config.task.eval_seed
     g = torch.Generator().manual_seed(seed)
-    if "condition" in model.capabilities:
+    if Capability.CONDITION in model.capabilities:
         k = model.n_classes
         y = torch.arange(k).repeat_interleave(8)
         x = model.sample(k * 8, generator=g, y=y).clamp(0, 1).numpy()
@@ -87,17 +86,23 @@ def _samples_section(loaded: Any, fig_dir: Path) -> _Section:
         rows = [("", x[r * 8:(r + 1) * 8]) for r in range(N_SAMPLES // 8)]
         caption = f"{N_SAMPLES} samples from the prior (seed {seed})."
     png = image_rows(rows, fig_dir / "samples.png")
-    sec.body.append(_figure(png, caption + " Reproduce with <code>aekit generate RUN -n 64 "
+    sec.body.append(figure(png, caption + " Reproduce with <code>aekit generate RUN -n 64 "
                                            f"--seed {seed}</code>.", "samples"))
     return sec
 
 
+@section(order=120, requires={Capability.GENERATE, Capability.CONDITION},
+         when=lambda ctx: ctx.image and _labelled(ctx))
 @torch.no_grad()
-def _style_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray,
-                   classes: list[str] | None, fig_dir: Path) -> _Section:
+def style_grid(ctx: ReportContext) -> Section:
+    """One test image per class, its code decoded with every label: style vs class."""
     from aekit.report.figures import image_rows
 
-    sec = _Section("style", "Style grid")
+    loaded, fig_dir = ctx.loaded, ctx.fig_dir
+    splits = ctx.splits()
+    x_test, y_test = splits.x_test, splits.y_test
+    classes = getattr(splits.dataset, "classes", None)
+    sec = Section("style", "Style grid")
     model = loaded.model.eval()
     k = model.n_classes
     idx = [int(np.flatnonzero(y_test == c)[0]) for c in range(k) if (y_test == c).any()]
@@ -106,22 +111,26 @@ def _style_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray,
     rows = []
     for r, i in enumerate(idx):
         imgs = model.decode(z[r:r + 1].repeat(k, 1), torch.arange(k)).clamp(0, 1).numpy()
-        rows.append((_class_name(int(y_test[i]), classes), np.concatenate([x[r:r + 1].numpy(),
+        rows.append((class_name(int(y_test[i]), classes), np.concatenate([x[r:r + 1].numpy(),
                                                                            imgs])))
-    titles = ["input"] + [_class_name(c, classes) for c in range(k)]
+    titles = ["input"] + [class_name(c, classes) for c in range(k)]
     png = image_rows(rows, fig_dir / "style_grid.png", titles)
-    sec.body.append(_figure(png, "Each row: a test image (left) and its code decoded with "
+    sec.body.append(figure(png, "Each row: a test image (left) and its code decoded with "
                             "every class label — the code carries the style, the label the "
                             "class. <code>aekit style RUN IMAGE</code> does this for any "
                             "image.", "style grid"))
     return sec
 
 
+@section(order=130, requires={Capability.GENERATE, Capability.EMBED},
+         when=lambda ctx: ctx.image and _data_loads(ctx))
 @torch.no_grad()
-def _traversal_section(loaded: Any, fig_dir: Path) -> _Section:
+def traversal(ctx: ReportContext) -> Section:
+    """Decoded codes varying one dimension at a time: what each code number controls."""
     from aekit.report.figures import image_rows
 
-    sec = _Section("traversal", "Latent traversal")
+    loaded, fig_dir = ctx.loaded, ctx.fig_dir
+    sec = Section("traversal", "Latent traversal")
     model = loaded.model.eval()
     d = model.code_size
     dims = min(d, TRAVERSE_DIMS)
@@ -131,28 +140,34 @@ def _traversal_section(loaded: Any, fig_dir: Path) -> _Section:
         z = torch.zeros(TRAVERSE_STEPS, d)
         z[:, j] = torch.from_numpy(values).float()
         y = torch.zeros(TRAVERSE_STEPS, dtype=torch.long) \
-            if "condition" in model.capabilities else None
+            if Capability.CONDITION in model.capabilities else None
         x = (model.decode(z, y) if y is not None else model.decode(z)).clamp(0, 1).numpy()
         rows.append((f"z{j + 1}", x))
     titles = [f"{v:+.1f}" for v in values]
     png = image_rows(rows, fig_dir / "traversal.png", titles)
     more = f" (first {dims} of {d})" if d > dims else ""
-    label = " with class label 0" if "condition" in model.capabilities else ""
-    sec.body.append(_figure(png, f"Each row varies one code dimension{more} from −2.5 to "
+    label = " with class label 0" if Capability.CONDITION in model.capabilities else ""
+    sec.body.append(figure(png, f"Each row varies one code dimension{more} from −2.5 to "
                             f"+2.5 around the zero code{label}, the others fixed. "
                             f"<code>aekit traverse RUN --image IMG</code> starts from an "
                             f"image's code instead.", "latent traversal"))
     return sec
 
 
-def _tsne_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray | None,
-                  classes: list[str] | None, fig_dir: Path) -> _Section:
+@section(order=140, requires={Capability.GENERATE, Capability.EMBED},
+         when=lambda ctx: ctx.image and _data_loads(ctx))
+def tsne(ctx: ReportContext) -> Section:
+    """A t-SNE map of test codes, coloured by class (neighbourhoods, not distances)."""
     from sklearn.manifold import TSNE
 
     from aekit.report.figures import latent_map
     from aekit.tasks.infer import encode
 
-    sec = _Section("tsne", "t-SNE of codes")
+    loaded, fig_dir = ctx.loaded, ctx.fig_dir
+    splits = ctx.splits()
+    x_test, y_test = splits.x_test, splits.y_test
+    classes = getattr(splits.dataset, "classes", None)
+    sec = Section("tsne", "t-SNE of codes")
     n = min(N_TSNE, x_test.shape[0])
     codes = encode(loaded.model, np.asarray(x_test[:n], dtype=np.float32)).astype(np.float64)
     if n < 10:
@@ -162,7 +177,7 @@ def _tsne_section(loaded: Any, x_test: np.ndarray, y_test: np.ndarray | None,
                   random_state=0).fit_transform(codes)
     labels = None if y_test is None else np.asarray(y_test[:n]).astype(np.int64)
     png = latent_map(points, labels, classes, fig_dir / "tsne.png", "t-SNE 1", "t-SNE 2")
-    sec.body.append(_figure(png, f"t-SNE (perplexity ≤ 30, seed 0) of the codes of the first "
+    sec.body.append(figure(png, f"t-SNE (perplexity ≤ 30, seed 0) of the codes of the first "
                                  f"{n} test samples; distances between clusters are not "
                                  f"meaningful in t-SNE, neighbourhoods are.", "t-SNE map"))
     return sec

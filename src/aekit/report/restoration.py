@@ -8,32 +8,37 @@ evaluate`` writes, and the per-image scores from ``metrics.json``.
 from __future__ import annotations
 
 import zipfile
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
-from aekit.report.html import _e, _figure, _fmt, _Section
+from aekit.capabilities import Capability
+from aekit.report.page import Section, escape, figure, fmt
+from aekit.report.registry import ReportContext, section
 
 
-def restoration_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: Path
-                         ) -> list[_Section]:
-    """The crops figure and the per-image table (empty when the run was not evaluated)."""
+@section(order=70, requires={Capability.ANY_SIZE}, when=lambda ctx: ctx.restores)
+def restoration(ctx: ReportContext) -> Section | None:
+    """The crops figure and the per-photo score table of a restoration run.
+
+    Left out when the run was neither evaluated nor has crops (nothing to show yet;
+    the metrics section already says to run ``aekit evaluate``).
+    """
     from aekit.evaluate.restoration import CROPS, load_crops
     from aekit.report.figures import image_rows
 
-    sec = _Section("restoration", "Restoration examples")
+    loaded, metrics, fig_dir = ctx.loaded, ctx.metrics, ctx.fig_dir
+    sec = Section("restoration", "Restoration examples")
     try:
         crops = load_crops(loaded.path / CROPS)
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        sec.body.append(f"<p class=note>{CROPS} could not be read ({_e(str(exc))}); run "
-                        f"<code>aekit evaluate {_e(str(loaded.path))}</code> again.</p>")
-        return [sec]
+        sec.body.append(f"<p class=note>{CROPS} could not be read ({escape(str(exc))}); run "
+                        f"<code>aekit evaluate {escape(str(loaded.path))}</code> again.</p>")
+        return sec
     if crops is None:
         if metrics is None:
-            return []
+            return None
         sec.body.append(f"<p class=note>No {CROPS} in this run; run <code>aekit evaluate "
-                        f"{_e(str(loaded.path))}</code> to make it.</p>")
+                        f"{escape(str(loaded.path))}</code> to make it.</p>")
     else:
         rows, names = crops
         labels = [label for label, _ in rows]
@@ -44,8 +49,8 @@ def restoration_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: P
         scale = (metrics or {}).get("scale")
         how = (f"the low-res input is shown enlarged ×{scale} by pixel repetition"
                if scale else "all panels share one noise draw, the one evaluation scored")
-        sec.body.append(_figure(
-            png, f"One {side}×{side} crop per test photo: {', '.join(_e(x) for x in labels)}. "
+        sec.body.append(figure(
+            png, f"One {side}×{side} crop per test photo: {', '.join(escape(x) for x in labels)}. "
                  f"Each crop is the window with the most detail in the truth (largest mean "
                  f"gradient), not the one where this model looks best; {how}.",
             "restoration crops"))
@@ -57,11 +62,11 @@ def restoration_sections(loaded: Any, metrics: dict[str, Any] | None, fig_dir: P
         head = (f"<tr><th>photo</th><th>PSNR (dB)</th><th>SSIM</th><th>{ref} PSNR</th>"
                 f"<th>gain (dB)</th></tr>")
         body = "".join(
-            f"<tr><td>{_e(str(r['name']))}</td><td class=num>{_fmt(r['psnr'], '{:.2f}')}</td>"
-            f"<td class=num>{_fmt(r['ssim'], '{:.4f}')}</td>"
-            f"<td class=num>{_fmt(r[key], '{:.2f}')}</td>"
-            f"<td class=num>{_fmt(r['psnr'] - r[key], '{:+.2f}')}</td></tr>" for r in images)
+            f"<tr><td>{escape(str(r['name']))}</td><td class=num>{fmt(r['psnr'], '{:.2f}')}</td>"
+            f"<td class=num>{fmt(r['ssim'], '{:.4f}')}</td>"
+            f"<td class=num>{fmt(r[key], '{:.2f}')}</td>"
+            f"<td class=num>{fmt(r['psnr'] - r[key], '{:+.2f}')}</td></tr>" for r in images)
         space = (metrics or {}).get("metric_space", "")
         sec.body.append(f"<table class=metrics><thead>{head}</thead><tbody>{body}</tbody>"
-                        f"</table><p class=muted>Per test photo; {_e(space)}.</p>")
-    return [sec]
+                        f"</table><p class=muted>Per test photo; {escape(space)}.</p>")
+    return sec
