@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from aekit.io import METRICS, load_run, write_json
+from aekit.tasks.pairs import build_task
 
 N_TUNE = 100  # validation images used to tune each classical denoiser
 
@@ -54,14 +55,13 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
         from aekit.evaluate.sequence import evaluate_sequence_run
 
         result.update(evaluate_sequence_run(loaded, splits, x_test, say))
-    elif cfg.task.name == "superres":
+    elif build_task(cfg.task).changes_size:
         from aekit.evaluate.restoration import evaluate_superres
 
         result.update(evaluate_superres(model, splits, x_test, loaded.path, cfg.task.scale, say))
     elif isinstance(x_test, list) or "embed" not in model.capabilities and \
             "any_size" in model.capabilities:  # photos, or a residual denoiser (dncnn)
         from aekit.evaluate.restoration import evaluate_photo_denoising
-        from aekit.tasks.pairs import build_task
 
         result.update(evaluate_photo_denoising(model, build_task(cfg.task), splits, x_test,
                                                loaded.path, cfg.task.eval_seed, say))
@@ -88,7 +88,6 @@ def _reconstruction(model: Any, cfg: Any, splits: Any, x_test: np.ndarray,
     from aekit.evaluate.baselines import classical_denoisers, pca_reconstruct
     from aekit.evaluate.metrics import sample_metrics
     from aekit.tasks.infer import corrupted_inputs, predict
-    from aekit.tasks.pairs import build_task
 
     task = build_task(cfg.task)
     seed = cfg.task.eval_seed

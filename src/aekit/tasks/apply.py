@@ -59,7 +59,7 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
     if "upscale" in loaded.model.capabilities:
         raise ConfigError(f"{loaded.path} holds a super-resolution model; use `aekit upscale "
                           f"{loaded.path} IMAGE... --out DIR`")
-    if mode == "denoise" and loaded.config.task.name != "denoise" and noise is None:
+    if mode == "denoise" and not build_task(loaded.config.task).corrupts and noise is None:
         raise ConfigError(f"{loaded.path} was trained to reconstruct, not to denoise; train "
                           f"with --task denoise (or use `aekit reconstruct`)")
     out_dir = Path(out)

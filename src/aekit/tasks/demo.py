@@ -66,7 +66,8 @@ def _clear_previous(run_dir: Path) -> None:
 
 def run_demo(out: str | Path = "runs", quick: bool = False) -> list[Path]:
     """Train, evaluate and report both demo runs under ``out``; print a summary."""
-    from aekit.train.run import train_run
+    from aekit.api import train as train_run
+    from aekit.tasks.pairs import build_task
 
     t0 = time.perf_counter()
     parent = Path(out)
@@ -75,7 +76,7 @@ def run_demo(out: str | Path = "runs", quick: bool = False) -> list[Path]:
         run_dir = parent / name
         _clear_previous(run_dir)
         print(f"== {name}: {cfg.model.name} on {cfg.data.source} ({cfg.task.name}"
-              f"{', ' + cfg.task.noise if cfg.task.name == 'denoise' else ''}), "
+              f"{', ' + cfg.task.noise if build_task(cfg.task).corrupts else ''}), "
               f"{cfg.train.epochs} epochs", file=sys.stderr, flush=True)
         train_run(cfg, run_dir)
         written.append(run_dir)
