@@ -589,8 +589,6 @@ CIFAR10 = RemoteSpec(
             "in a directory DIR"),
 )
 
-REMOTE = {s.name: s for s in (MNIST, FASHION_MNIST, CIFAR10)}
-
 #: The 12 photographs (``nature/``) of Debian's ``mate-backgrounds`` 1.26 wallpapers:
 #: JPEGs of 1280×1024 to 2560×1920 pixels (the package's other folders are renders).
 MATE_PHOTO_DIGESTS = {
