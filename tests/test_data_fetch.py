@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 
 from aekit.data import fetch as F
+from aekit.data.sources.cifar10 import CIFAR10
 from aekit.errors import DataError
 
 A = b"alpha" * 1000
@@ -165,7 +166,7 @@ def test_cifar10_offline_failure_message(cache, monkeypatch):
 
     monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(DataError) as exc:
-        F.ensure(F.CIFAR10, say=lambda m: None)
+        F.ensure(CIFAR10, say=lambda m: None)
     msg = str(exc.value)
     assert "\n" not in msg and "cs.toronto.edu" in msg and "Name or service not known" in msg
     assert "cifar-10-python.tar.gz" in msg and "aekit data fetch cifar10 --from DIR" in msg
