@@ -3,9 +3,9 @@
 Fetching and loading say what they do (``mnist: fetching into …``, ``skipped 2
 unreadable files …``) through ``logging.getLogger("aekit")`` rather than ``print``, so
 an application can silence, redirect or reformat them with the standard
-:mod:`logging` machinery. Progress is ``INFO``; problems with the user's data that do
-not stop the load (unreadable files skipped, a cached file that fails its checksum and
-is fetched again) are ``WARNING``.
+:mod:`logging` machinery. Progress is ``INFO`` (fetching reports through its ``say``
+callback, which defaults to this logger); problems with the user's data that do not
+stop the load (unreadable files skipped in a folder) are ``WARNING``.
 
 So that a plain ``aekit`` command still shows these lines on stderr as ``aekit: …``
 (as it did when they were printed), importing this module gives the ``aekit`` logger
