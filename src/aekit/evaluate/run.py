@@ -99,8 +99,14 @@ def _reconstruction(model: Any, cfg: Any, splits: Any, x_test: np.ndarray,
         out["noise"] = cfg.task.noise
         out["input"] = sample_metrics(inputs, x_test)
     code_size = model.code_size
+    # PCA at the code's size in bits: one float32 component per 32 bits of code (a float
+    # code: one component per number)
+    bits = code_size * (model.code_bits or 32)
+    budget = code_size if model.code_bits is None else max(1, int(bits // 32))
     # PCA cannot keep more components than there are samples or dimensions
-    n_comp = min(code_size, splits.x_train.shape[0], int(np.prod(splits.input_shape)))
+    n_comp = min(budget, splits.x_train.shape[0], int(np.prod(splits.input_shape)))
+    if model.code_bits is not None:
+        out["code_bits"] = bits
     say(f"PCA baseline with {n_comp} components (fitted on the training split)")
     baselines: dict[str, Any] = {
         "pca": {**sample_metrics(pca_reconstruct(splits.x_train, inputs, n_comp), x_test),

@@ -55,6 +55,10 @@ class Autoencoder(nn.Module):
     size_multiple: int = 1
     scale: int = 1
     receptive_radius: int = 0
+    # bits one code number carries: None = a float32 (32 bits); a discrete code says how
+    # many (a vector-quantised index of a K-entry codebook: log2 K). Evaluation gives the
+    # PCA baseline as many float32 components as the code has bits / 32.
+    code_bits: float | None = None
 
     def __init__(self, cfg: ModelConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__()
