@@ -16,7 +16,7 @@ def train_or_reuse(name: str, overrides: dict[str, object], run: Path, *,
     A stale or unfinished ``run`` directory is replaced.
     """
     from aekit.config import RunConfig, apply_overrides
-    from aekit.train.run import train_run
+    from aekit.engine.run import train_run
 
     if reuse and (run / "model.safetensors").is_file():
         return None

@@ -45,7 +45,7 @@ RUNS = {
 
 def _train(name: str, dataset: str, out: Path, scale: float, reuse: bool) -> Path:
     from aekit.config import RunConfig, apply_overrides
-    from aekit.train.run import train_run
+    from aekit.engine.run import train_run
 
     run = out / f"{dataset}-{name}"
     if reuse and (run / "model.safetensors").is_file():

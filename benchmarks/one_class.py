@@ -34,8 +34,8 @@ def run_class(data: str, c: int, args: argparse.Namespace) -> dict[str, float]:
     from aekit.anomaly import anomaly_scores, auroc
     from aekit.config import RunConfig, preset_config, validate
     from aekit.data.splits import make_splits
+    from aekit.engine.run import train_run
     from aekit.io import load_run
-    from aekit.train.run import train_run
 
     cfg = RunConfig()
     cfg.data.source = data

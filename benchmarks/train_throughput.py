@@ -46,11 +46,11 @@ def aekit_loop(x: torch.Tensor, batch: int, epochs: int, seed: int) -> list[floa
     import lightning.pytorch as pl
 
     from aekit.config import RunConfig
+    from aekit.engine.batches import BatchSet, batch_loader
+    from aekit.engine.run import quiet_lightning
+    from aekit.engine.system import AutoencoderSystem
     from aekit.models import build_model
     from aekit.tasks.pairs import build_task
-    from aekit.train.batches import BatchSet, batch_loader
-    from aekit.train.run import quiet_lightning
-    from aekit.train.system import AutoencoderSystem
 
     quiet_lightning()
     cfg = RunConfig()

@@ -62,7 +62,7 @@ def interrupt_training(monkeypatch: pytest.MonkeyPatch, epoch: int, batch: int
 
     Returns the function that restores normal training (call it before resuming).
     """
-    from aekit.train.system import AutoencoderSystem
+    from aekit.engine.system import AutoencoderSystem
 
     original = AutoencoderSystem.training_step
 

@@ -115,3 +115,77 @@ def test_overrides_win_over_the_preset_even_at_the_default() -> None:
     apply_overrides(earlier, ["model.depth=4"])
     apply_overrides(earlier, ["model.name=edsr-s"])  # set before the name: still kept
     assert (earlier.model.depth, earlier.model.filters) == (4, [32])
+
+
+def test_run_saved_in_the_first_format_still_loads(tmp_path) -> None:
+    """A config.json written before per-family configs (one 30-field model section) is
+    migrated: the family's own fields are kept, the other families' dropped, and the
+    run's weights load into the model it describes."""
+    import shutil
+    from pathlib import Path
+
+    from aekit.io import load_run, read_run_config, save_weights
+    from aekit.models import build_model
+
+    fixture = Path(__file__).parent / "fixtures" / "config_format1_edsr.json"
+    assert len(json.loads(fixture.read_text())["model"]) == 30  # today's… yesterday's format
+    run = tmp_path / "old"
+    run.mkdir()
+    shutil.copy(fixture, run / "config.json")
+    _, cfg, meta = read_run_config(run)
+    m = cfg.model
+    assert type(m).__name__ == "SuperResConfig" and (m.name, m.preset) == ("superres", "edsr-s")
+    assert (m.variant, m.filters, m.depth, m.scale, m.loss) == ("edsr", [8], 2, 2, "l1")
+    assert not hasattr(m, "hidden") and not hasattr(m, "prior")  # other families' keys gone
+    assert cfg.train.lr == 1e-3 and cfg.train.momentum == 0.9  # saved values kept as saved
+    save_weights(build_model(m, tuple(meta["input_shape"])), run / "model.safetensors")
+    assert load_run(run).model.scale == 2
+
+
+def test_first_format_aae_without_disc_label_rebuilds_as_trained() -> None:
+    old = {"model": {"name": "aae", "preset": "aae-style", "supervised": True, "num_classes": 3,
+                     "hidden": [8], "latent_dim": 2, "depth": None, "frame_coder": "flat"}}
+    cfg = RunConfig.from_saved(old)
+    assert cfg.model.disc_label is False and cfg.model.supervised is True
+
+
+def test_unknown_model_key_names_the_familys_keys() -> None:
+    cfg = RunConfig()
+    apply_overrides(cfg, ["model.name=edsr-s"])
+    with pytest.raises(ConfigError, match=r"unknown key 'model.hidden'; valid model \(superres "
+                                          r"family\) keys: .*model.depth") as e:
+        apply_overrides(cfg, ["model.hidden=[8]"])
+    assert "model.prior" not in str(e.value)  # another family's key is not offered
+
+
+@pytest.mark.parametrize(("optimizer", "lr", "momentum"), [
+    ("adam", 1e-3, 0.0), ("adadelta", 1.0, 0.0), ("rmsprop", 1e-2, 0.0), ("sgd", 1e-3, 0.9)])
+def test_each_optimizer_gets_its_own_default_lr(optimizer: str, lr: float,
+                                                momentum: float) -> None:
+    import torch
+
+    from aekit.config import TrainConfig
+    from aekit.engine.system import make_optimizer
+
+    t = TrainConfig(optimizer=optimizer)
+    t.resolve_defaults()
+    assert t.lr == lr and t.momentum == momentum
+    opt = make_optimizer([torch.nn.Parameter(torch.zeros(1))], TrainConfig(optimizer=optimizer))
+    assert opt.param_groups[0]["lr"] == lr
+    assert opt.param_groups[0].get("momentum", 0.0) == momentum
+
+
+def test_rmsprop_honours_momentum() -> None:
+    import torch
+
+    from aekit.config import TrainConfig
+    from aekit.engine.system import make_optimizer
+
+    opt = make_optimizer([torch.nn.Parameter(torch.zeros(1))],
+                         TrainConfig(optimizer="rmsprop", lr=3e-4, momentum=0.5))
+    assert opt.param_groups[0]["momentum"] == 0.5 and opt.param_groups[0]["lr"] == 3e-4
+
+
+def test_preset_config_refuses_a_field_the_family_lacks() -> None:
+    with pytest.raises(ConfigError, match="model 'conv' has no field 'hidden'; its fields:"):
+        preset_config("conv", hidden=[8])

@@ -12,8 +12,8 @@ from safetensors.torch import load_file
 
 from aekit.cli import main
 from aekit.config import TrainConfig, preset_config
+from aekit.engine.system import make_optimizer
 from aekit.models import build_model
-from aekit.train.system import make_optimizer
 
 
 @pytest.fixture(autouse=True)

@@ -14,13 +14,13 @@ import pytest
 import aekit
 from aekit.config import RunConfig, preset_config
 from aekit.data.splits import Splits
+from aekit.engine.history import HistoryWriter
 from aekit.errors import DataError, RunError
 from aekit.io import save_weights
 from aekit.io import write_config as save_json
 from aekit.models import build_model
 from aekit.report import figures
 from aekit.report.html import pick_samples, write_report
-from aekit.train.history import HistoryWriter
 
 CLASSES = ["a", "b", "c", "d"]
 

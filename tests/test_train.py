@@ -141,8 +141,8 @@ def test_existing_output_directory_is_refused(tiny_npz: str, tmp_path: Path) -> 
 
 def test_noise_is_fresh_each_epoch_and_fixed_for_evaluation() -> None:
     from aekit.config import TaskConfig
+    from aekit.engine.batches import BatchSet
     from aekit.tasks.pairs import build_task
-    from aekit.train.batches import BatchSet
 
     x = torch.rand(32, 1, 4, 4)
     task = build_task(TaskConfig(name="denoise", noise="gaussian:0.3"))
@@ -183,7 +183,7 @@ def test_last_checkpoint_follows_every_epoch_even_without_improvement(
     Lightning 2.6 writes `save_last` only together with a new best file; this makes the
     validation loss rise every epoch so the best stays at epoch 0.
     """
-    from aekit.train.system import AutoencoderSystem
+    from aekit.engine.system import AutoencoderSystem
 
     def rising(self) -> None:  # noqa: ANN001
         self.log("val_loss", float(self.current_epoch), on_epoch=True)

@@ -151,8 +151,8 @@ class AutoencoderDetector:
                 raise DataError(f"X has samples of shape {tuple(X.shape[1:])}; the model in "
                                 f"{loaded.path} takes {loaded.input_shape}")
             return loaded.model
+        from aekit.engine.inmemory import fit_arrays
         from aekit.models import build_model
-        from aekit.train.inmemory import fit_arrays
 
         cfg = self.model_config or preset_config("conv" if X.ndim == 4 else "dense")
         model = build_model(dataclasses.replace(cfg), tuple(X.shape[1:]))

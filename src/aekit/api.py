@@ -17,7 +17,7 @@ from aekit.config import RunConfig, apply_overrides
 if TYPE_CHECKING:
     from aekit.io import LoadedRun
 
-__all__ = ["load", "models", "resume", "train"]
+__all__ = ["load", "presets", "resume", "train"]
 
 
 def train(config: RunConfig | str | Path, out: str | Path, *,
@@ -28,7 +28,7 @@ def train(config: RunConfig | str | Path, out: str | Path, *,
     resolved config) or the path of a YAML/JSON config file; ``overrides`` are
     ``key=value`` strings as for ``--set``. Returns the run directory.
     """
-    from aekit.train.run import is_worker_rank, train_run
+    from aekit.engine.run import is_worker_rank, train_run
 
     cfg = config if isinstance(config, RunConfig) else RunConfig.from_file(config)
     if overrides:
@@ -41,7 +41,7 @@ def train(config: RunConfig | str | Path, out: str | Path, *,
 
 def resume(run: str | Path, *, quiet: bool = False, evaluate: bool = True) -> Path:
     """Continue an interrupted run exactly; then evaluate it and write its report."""
-    from aekit.train.run import is_worker_rank, resume_run
+    from aekit.engine.run import is_worker_rank, resume_run
 
     run_dir = resume_run(run, quiet=quiet)
     if evaluate and not is_worker_rank():
@@ -64,7 +64,7 @@ def load(run: str | Path, *, device: str = "cpu") -> LoadedRun:
     return load_run(run, device=device)
 
 
-def models() -> list[dict[str, Any]]:
+def presets() -> list[dict[str, Any]]:
     """Every preset: name, family, input kind and description (as ``aekit models``)."""
     from aekit.models import describe_models
 

@@ -175,6 +175,7 @@ def evaluate_superres(model: Any, splits: Any, x_test: Any, run_dir: Path, scale
 def evaluate_photo_denoising(model: Any, task: Any, splits: Any, x_test: Any, run_dir: Path,
                              seed: int, say: Callable[[str], None]) -> dict[str, Any]:
     """Model vs tuned classical denoisers on whole noisy test images."""
+    from aekit.engine.batches import mix_seed
     from aekit.evaluate.baselines import classical_denoisers
     from aekit.evaluate.metrics import (
         image_metrics,
@@ -183,7 +184,6 @@ def evaluate_photo_denoising(model: Any, task: Any, splits: Any, x_test: Any, ru
         psnr_from_mse,
     )
     from aekit.tasks.infer import corrupted_inputs
-    from aekit.train.batches import mix_seed
 
     def noisy(images: list[np.ndarray], base_seed: int) -> list[np.ndarray]:
         if len({im.shape for im in images}) == 1:  # one size: batched, as the core evaluation

@@ -89,7 +89,7 @@ def _read_metrics(path: Path) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def _read_history(path: Path) -> tuple[list[dict[str, float]], str | None]:
-    from aekit.train.history import read_history
+    from aekit.engine.history import read_history
 
     hpath = path / HISTORY
     if not hpath.is_file():

@@ -45,11 +45,11 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
     inputs are first corrupted with that spec and seed — handy to try a denoiser on clean
     photos; the noisy versions are written to ``OUT/noisy/`` for comparison.
     """
+    from aekit.engine.batches import mix_seed
     from aekit.io import load_run
     from aekit.tasks.infer import corrupted_inputs, predict
     from aekit.tasks.pairs import build_task
     from aekit.tasks.restore import check_output_names, read_checked, restore, write_all
-    from aekit.train.batches import mix_seed
 
     loaded = load_run(run)
     shape = loaded.input_shape

@@ -59,7 +59,7 @@ def corrupted_inputs(task: Task, x: np.ndarray, seed: int, batch_size: int = 512
     Uses the same batching and seeds as the validation loader, so evaluation noise is a
     pure function of (seed, sample position).
     """
-    from aekit.train.batches import BatchSet
+    from aekit.engine.batches import BatchSet
 
     if not task.corrupts and task.scale == 1:
         return x

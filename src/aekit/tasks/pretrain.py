@@ -94,7 +94,7 @@ def pretrain(cfg: PretrainConfig, out: str | Path | None = None, *, progress: bo
              ) -> dict[str, Any]:
     """Run the six steps (and the from-scratch comparison); returns the results dict."""
     from aekit.config import DataConfig, RunConfig, TaskConfig, TrainConfig, preset_config
-    from aekit.train.run import prepare_config
+    from aekit.engine.run import prepare_config
 
     say = _say if progress else (lambda m: None)
     cfg.check()
@@ -126,9 +126,9 @@ def _pretrain(cfg: PretrainConfig, run_cfg: Any, out_dir: Path | None, say: Any
     from aekit.classify.models import StemClassifier
     from aekit.classify.train import accuracy, check_labels, fit_classifier
     from aekit.data.splits import load_dataset_for
+    from aekit.engine.inmemory import fit_arrays
     from aekit.io import CONFIG, WEIGHTS, save_weights, write_json
     from aekit.models import build_model
-    from aekit.train.inmemory import fit_arrays
 
     ds = load_dataset_for(run_cfg.data)
     x_all = np.asarray(ds.x_train[:cfg.limit], dtype=np.float32)  # (n, c, h, w)

@@ -5,7 +5,7 @@
 sit in layers above the engine; :func:`aekit.api.train` runs them after this.
 ``resume_run`` continues an interrupted run exactly from ``checkpoints/last.ckpt``
 (model, optimizer, scheduler, epoch; data order and noise are functions of the epoch,
-see :mod:`aekit.train.batches`).
+see :mod:`aekit.engine.batches`).
 """
 
 from __future__ import annotations
@@ -99,11 +99,11 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     import torch
 
     from aekit.data.splits import make_splits
+    from aekit.engine.batches import BatchSet, ImageListSet, batch_loader
+    from aekit.engine.history import HistoryWriter
+    from aekit.engine.system import AutoencoderSystem
     from aekit.models import build_model
     from aekit.tasks.pairs import build_task
-    from aekit.train.batches import BatchSet, ImageListSet, batch_loader
-    from aekit.train.history import HistoryWriter
-    from aekit.train.system import AutoencoderSystem
 
     quiet_lightning()
     t = cfg.train

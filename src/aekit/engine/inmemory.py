@@ -3,8 +3,8 @@
 ``train_run`` starts from a data *spec* and owns a run directory; some callers hold the
 arrays and a model already — the PyOD-style :class:`aekit.anomaly.AutoencoderDetector`
 (``fit(X)``) and pretext pretraining (the autoencoder starts from a classifier's
-weights). They use :func:`fit_arrays`: the same :class:`~aekit.train.system.AutoencoderSystem`,
-:class:`~aekit.train.batches.BatchSet` batching and Lightning trainer, without
+weights). They use :func:`fit_arrays`: the same :class:`~aekit.engine.system.AutoencoderSystem`,
+:class:`~aekit.engine.batches.BatchSet` batching and Lightning trainer, without
 checkpoints; the weights of the last epoch are returned.
 """
 
@@ -31,11 +31,11 @@ def fit_arrays(model: Autoencoder, x_train: np.ndarray, train_cfg: TrainConfig, 
     """
     import lightning.pytorch as pl
 
+    from aekit.engine.batches import BatchSet, batch_loader
+    from aekit.engine.history import HistoryWriter
+    from aekit.engine.run import quiet_lightning, resolve_precision
+    from aekit.engine.system import AutoencoderSystem
     from aekit.tasks.pairs import build_task
-    from aekit.train.batches import BatchSet, batch_loader
-    from aekit.train.history import HistoryWriter
-    from aekit.train.run import quiet_lightning, resolve_precision
-    from aekit.train.system import AutoencoderSystem
 
     quiet_lightning()
     t = train_cfg

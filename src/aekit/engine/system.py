@@ -24,10 +24,10 @@ import torch
 
 from aekit.capabilities import Capability
 from aekit.config import OPTIMIZER_LR, OPTIMIZER_MOMENTUM, TrainConfig
+from aekit.engine.batches import mix_seed
+from aekit.engine.history import HistoryWriter
 from aekit.errors import ConfigError, TrainingError
 from aekit.models.base import Autoencoder
-from aekit.train.batches import mix_seed
-from aekit.train.history import HistoryWriter
 
 Tensor = torch.Tensor
 
