@@ -2,9 +2,11 @@
 
 A :class:`BatchSet` is a map-style dataset whose items are *whole batches*: item ``i``
 of epoch ``e`` is ``x[perm_e[i·B:(i+1)·B]]`` turned into an ``(input, target)`` pair by
-the task with a generator seeded from ``(seed, e, i)``. Order and noise are therefore a
-pure function of the epoch, which makes ``--resume`` exact and gives fresh noise each
-training epoch while evaluation uses one fixed seed.
+the task, each sample ``j`` with its own noise keyed by ``(seed, e, j)``
+(:class:`~aekit.data.corruptions.SampleNoise`). Order and noise are therefore a pure
+function of (seed, epoch, sample index) — not of the batch size — which makes
+``--resume`` exact, gives fresh noise each training epoch, and gives evaluation the same
+noise whatever batches it is computed in.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Iterator
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
+from aekit.data.corruptions import sample_noise
 from aekit.tasks.pairs import Task
 
 Tensor = torch.Tensor
@@ -63,11 +66,11 @@ class BatchSet(Dataset):
     def __getitem__(self, i: int) -> tuple[Tensor, ...]:
         lo, hi = i * self.batch_size, (i + 1) * self.batch_size
         perm = self._order()
-        idx = slice(lo, hi) if perm is None else perm[lo:hi]
-        xb = self.x[idx]  # (b, …)
+        idx = torch.arange(lo, min(hi, self.x.shape[0])) if perm is None else perm[lo:hi]
+        xb = self.x[idx] if perm is not None else self.x[lo:hi]  # (b, …)
         epoch = self.epoch if self.shuffle else 0  # evaluation: same noise every time
-        g = torch.Generator().manual_seed(mix_seed(self.seed, epoch, i, 2))
-        pair = self.task.pair(xb, g)
+        noise = sample_noise(mix_seed(self.seed, epoch, 2), idx)
+        pair = self.task.pair(xb, noise)
         return pair if self.y is None else (*pair, self.y[idx])
 
 
@@ -118,4 +121,4 @@ class ImageListSet(Dataset):
 
         x = mod_crop(self.images[i][None], self.multiple)  # (1, c, h', w')
         g = torch.Generator().manual_seed(mix_seed(self.seed, 0, i, 2))
-        return self.task.pair(x, g)
+        return self.task.pair(x, g)  # one photo: a generator per image is per sample

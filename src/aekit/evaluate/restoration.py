@@ -175,7 +175,6 @@ def evaluate_superres(model: Any, splits: Any, x_test: Any, run_dir: Path, scale
 def evaluate_photo_denoising(model: Any, task: Any, splits: Any, x_test: Any, run_dir: Path,
                              seed: int, say: Callable[[str], None]) -> dict[str, Any]:
     """Model vs tuned classical denoisers on whole noisy test images."""
-    from aekit.engine.batches import mix_seed
     from aekit.evaluate.baselines import classical_denoisers
     from aekit.evaluate.metrics import (
         image_metrics,
@@ -186,10 +185,10 @@ def evaluate_photo_denoising(model: Any, task: Any, splits: Any, x_test: Any, ru
     from aekit.tasks.infer import corrupted_inputs
 
     def noisy(images: list[np.ndarray], base_seed: int) -> list[np.ndarray]:
-        if len({im.shape for im in images}) == 1:  # one size: batched, as the core evaluation
+        if len({im.shape for im in images}) == 1:  # one size: batched (same noise: per sample)
             return list(np.clip(corrupted_inputs(task, np.stack(images), base_seed), 0, 1))
-        return [np.clip(corrupted_inputs(task, im[None], mix_seed(base_seed, i))[0], 0, 1)
-                for i, im in enumerate(images)]
+        return [np.clip(corrupted_inputs(task, im[None], base_seed, index=np.array([i]))[0],
+                        0, 1) for i, im in enumerate(images)]
 
     clean = _as_list(x_test)
     inputs = noisy(clean, seed)

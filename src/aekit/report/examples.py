@@ -19,7 +19,6 @@ from aekit.report.registry import DataSamples, ReportContext, section
 N_SHOW = 10  # samples in the reconstruction grid
 N_FEATURES = 10  # features in the per-feature table of vector data
 N_VECTOR = 10240  # at most this many test rows for the per-feature table
-EVAL_BATCH = 512  # batch size of corrupted_inputs: keeps the report's noise = evaluation's
 
 
 def _image_data(ctx: ReportContext) -> bool:
@@ -81,7 +80,7 @@ def feature_errors(ctx: ReportContext) -> Section:
     cfg = ctx.loaded.config
     names = data.feature_names
     x = data.x[:N_VECTOR]
-    inputs = corrupted_inputs(ctx.task, x, cfg.task.eval_seed, batch_size=EVAL_BATCH)
+    inputs = corrupted_inputs(ctx.task, x, cfg.task.eval_seed)
     x_hat, _ = predict(ctx.loaded.model, np.asarray(inputs, dtype=np.float32))
     flat, pred = x.reshape(x.shape[0], -1), x_hat.reshape(x.shape[0], -1)
     mse = ((pred.astype(np.float64) - flat) ** 2).mean(0)
@@ -120,11 +119,10 @@ def _shown(ctx: ReportContext, data: DataSamples) -> _Shown:
     cfg = ctx.loaded.config
     x_test, y_test = data.x, data.y
     idx = pick_samples(y_test, x_test.shape[0], N_SHOW)
-    # Corrupt whole evaluation batches so the noise equals what `aekit evaluate` scored.
-    upto = min(x_test.shape[0], -(-(int(idx.max()) + 1) // EVAL_BATCH) * EVAL_BATCH)
-    inputs = corrupted_inputs(ctx.task, x_test[:upto], cfg.task.eval_seed,
-                              batch_size=EVAL_BATCH)
-    inputs = np.asarray(inputs[idx], dtype=np.float32)
+    # noise is keyed per sample: the shown samples get what `aekit evaluate` scored
+    inputs = corrupted_inputs(ctx.task, np.asarray(x_test[idx]), cfg.task.eval_seed,
+                              index=idx)
+    inputs = np.asarray(inputs, dtype=np.float32)
     x_hat, _ = predict(ctx.loaded.model, inputs,
                        y=None if y_test is None else np.asarray(y_test)[idx])
     titles = None

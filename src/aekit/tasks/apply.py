@@ -45,7 +45,6 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
     inputs are first corrupted with that spec and seed — handy to try a denoiser on clean
     photos; the noisy versions are written to ``OUT/noisy/`` for comparison.
     """
-    from aekit.engine.batches import mix_seed
     from aekit.io import load_run
     from aekit.tasks.infer import corrupted_inputs, predict
     from aekit.tasks.pairs import build_task
@@ -72,7 +71,7 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
         noisy_list = None
         if noise is not None:
             task = build_task(task_cfg)
-            noisy_list = [corrupted_inputs(task, img[None], mix_seed(seed, i))[0]
+            noisy_list = [corrupted_inputs(task, img[None], seed, index=np.array([i]))[0]
                           for i, img in enumerate(x_list)]
             x_list = noisy_list
         if tile < 16:

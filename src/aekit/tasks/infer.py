@@ -53,15 +53,22 @@ def decode(model: torch.nn.Module, z: np.ndarray, batch_size: int = 512) -> np.n
     return np.concatenate(parts)
 
 
-def corrupted_inputs(task: Task, x: np.ndarray, seed: int, batch_size: int = 512) -> np.ndarray:
+def corrupted_inputs(task: Task, x: np.ndarray, seed: int, batch_size: int = 512,
+                     index: np.ndarray | None = None) -> np.ndarray:
     """The task's inputs for clean ``x`` with fixed noise (identical across calls).
 
-    Uses the same batching and seeds as the validation loader, so evaluation noise is a
-    pure function of (seed, sample position).
+    Sample ``j`` gets the noise the validation loader gives the sample at index
+    ``index[j]`` (default ``j``): noise is keyed per sample by (seed, index), so any
+    subset, in any batches, gets exactly the noise evaluation scored.
     """
-    from aekit.engine.batches import BatchSet
+    from aekit.data.corruptions import sample_noise
+    from aekit.engine.batches import mix_seed
 
     if not task.corrupts and task.scale == 1:
         return x
-    bs = BatchSet(torch.from_numpy(x), task, batch_size, shuffle=False, seed=seed)
-    return np.concatenate([bs[i][0].numpy() for i in range(len(bs))])
+    idx = np.arange(x.shape[0]) if index is None else np.asarray(index)
+    base = mix_seed(seed, 0, 2)  # = BatchSet(shuffle=False, seed=seed)'s stream
+    out = [task.pair(torch.from_numpy(x[lo:lo + batch_size]),
+                     sample_noise(base, torch.from_numpy(idx[lo:lo + batch_size])))[0].numpy()
+           for lo in range(0, x.shape[0], batch_size)]
+    return np.concatenate(out)

@@ -14,7 +14,7 @@ from typing import ClassVar
 import torch
 
 from aekit.config import TaskConfig
-from aekit.data.corruptions import parse_corruption
+from aekit.data.corruptions import Noise, parse_corruption
 from aekit.registry import TASKS, register_task
 
 Tensor = torch.Tensor
@@ -33,8 +33,9 @@ class Task:
     def __init__(self, cfg: TaskConfig) -> None:
         self.cfg = cfg
 
-    def pair(self, x: Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
-        """(b, …) clean batch → (input, target), both (b, …)."""
+    def pair(self, x: Tensor, generator: Noise) -> tuple[Tensor, Tensor]:
+        """(b, …) clean batch → (input, target), both (b, …). ``generator`` is a
+        ``torch.Generator`` or per-sample :class:`~aekit.data.corruptions.SampleNoise`."""
         return x, x
 
 
@@ -57,7 +58,7 @@ class Denoise(Task):
         super().__init__(cfg)
         self.corruption = parse_corruption(cfg.noise)
 
-    def pair(self, x: Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+    def pair(self, x: Tensor, generator: Noise) -> tuple[Tensor, Tensor]:
         return self.corruption(x, generator), x
 
 
@@ -77,7 +78,7 @@ class SuperRes(Task):
         super().__init__(cfg)
         self.scale = int(cfg.scale)
 
-    def pair(self, x: Tensor, generator: torch.Generator | None) -> tuple[Tensor, Tensor]:
+    def pair(self, x: Tensor, generator: Noise) -> tuple[Tensor, Tensor]:
         from aekit.data.corruptions import bicubic_down, mod_crop
 
         hr = mod_crop(x, self.scale)  # (b, c, h', w'), multiples of s
