@@ -86,6 +86,11 @@ class ModelConfig:
         "sparsity": ("none", "l1", "kl"),
     }
 
+    # fields this family gained after config format 1 under a name that format-1 files
+    # already carry for *other* families (e.g. superres batch_norm, which every format-1
+    # file holds as True): a format-1 file's value for them is not this family's
+    NEW_SINCE_FORMAT1: ClassVar[frozenset[str]] = frozenset()
+
     def check(self) -> None:
         """Raise a one-line ConfigError for values no type can refuse (ranges, choices)."""
         for cls in reversed(type(self).__mro__):
@@ -226,7 +231,8 @@ def migrate_saved(data: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in data.items() if k != "config_format"}
     model = dict(out["model"])
     family = str(model.get("name", "dense"))
-    names = {f.name for f in fields(model_config_class(family))}
+    cls = model_config_class(family)
+    names = {f.name for f in fields(cls)} - cls.NEW_SINCE_FORMAT1
     out["model"] = {k: v for k, v in model.items() if k in names}
     return out
 

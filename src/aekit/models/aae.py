@@ -78,9 +78,21 @@ class AAEConfig(ModelConfig):
     num_classes: int | None = None  # filled from the data for supervised models
     disc_hidden: list[int] | None = None  # discriminator widths (default [512, 512])
     disc_label: bool = True  # supervised: the discriminator sees (code, label) pairs
+    prior_std: float = 1.0  # scale of the prior's draws (e.g. 5 for N(0, 5²))
+    dropout: float = 0.0  # dense trunk: dropout after each hidden layer of the encoder
+    reg_lr_scale: float = 1.0  # the regularisation phase (discriminator and encoder-as-
+    #                            generator updates) learns at lr × this (e.g. 0.1)
 
     CHOICES: ClassVar[dict[str, tuple[str | None, ...]]] = {
         "prior": ("gaussian", "uniform", "mixture10")}
+
+    def check(self) -> None:
+        super().check()
+        if not self.prior_std > 0 or not self.reg_lr_scale > 0:
+            raise ConfigError(f"model.prior_std and model.reg_lr_scale must be > 0; got "
+                              f"{self.prior_std} and {self.reg_lr_scale}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ConfigError(f"model.dropout must be in [0, 1); got {self.dropout}")
 
     def bind_data(self, source: str, classes: int | None, task: TaskConfig) -> None:
         """A supervised AAE takes its number of classes from the data."""
@@ -118,6 +130,11 @@ class AdversarialAutoencoder(Autoencoder):
         self.variant = cfg.variant or "dense"
         trunk, feat, self.decoder = build_trunk_and_decoder(
             cfg, self.input_shape, self.variant, latent + self.n_classes, [512, 256])
+        if cfg.dropout > 0:  # after each hidden block of the trunk (not the Flatten)
+            if self.variant != "dense":
+                raise ConfigError("model.dropout is for the dense aae trunk")
+            trunk = nn.Sequential(trunk[0], *[m for block in trunk[1:]
+                                              for m in (block, nn.Dropout(cfg.dropout))])
         self.encoder = nn.Sequential(trunk, nn.Linear(feat, latent))  # (b, latent)
         self.disc_label = bool(self.n_classes and cfg.disc_label)
         widths = [latent + (self.n_classes if self.disc_label else 0),
@@ -149,7 +166,7 @@ class AdversarialAutoencoder(Autoencoder):
                y: Tensor | None = None) -> Tensor:
         """Decode n prior draws (with labels ``y`` in supervised mode)."""
         z = sample_prior(self.cfg.prior, n, self.cfg.latent_dim or 0, generator,
-                         self._device())
+                         self._device()) * self.cfg.prior_std
         if self.n_classes and y is None:
             y = torch.arange(n, device=z.device) % self.n_classes
         return self.decode(z, y)
@@ -166,9 +183,12 @@ class AdversarialAutoencoder(Autoencoder):
     def parameter_groups(self) -> dict[str, dict[str, Any]]:
         """Optimizer groups in update order: reconstruction, discriminator, regulariser."""
         ae = [*self.encoder.parameters(), *self.decoder.parameters()]
+        reg = self.cfg.reg_lr_scale
         return {"reconstruction": {"params": ae},
-                "discriminator": {"params": list(self.discriminator.parameters())},
-                "regularisation": {"params": list(self.encoder.parameters())}}
+                "discriminator": {"params": list(self.discriminator.parameters()),
+                                  "lr_scale": reg},
+                "regularisation": {"params": list(self.encoder.parameters()),
+                                   "lr_scale": reg}}
 
     def adversarial_step(self, x: Tensor, target: Tensor, opts: dict[str, Any],
                          backward: Callable[[Tensor], None], *,
@@ -187,7 +207,8 @@ class AdversarialAutoencoder(Autoencoder):
         opt.zero_grad()
         with torch.no_grad():
             z_fake = self.encode(x)
-        z_real = sample_prior(self.cfg.prior, x.shape[0], z_fake.shape[1], generator, x.device)
+        z_real = sample_prior(self.cfg.prior, x.shape[0], z_fake.shape[1], generator,
+                              x.device) * self.cfg.prior_std
         d_loss = (bce_with_logits(self.discriminate(z_real, y), True)
                   + bce_with_logits(self.discriminate(z_fake, y), False))
         backward(d_loss)

@@ -7,6 +7,12 @@ each (as in the paper), sigmoid output for data in [0, 1] (the paper's tanh assu
 first layer. Adam with β₁ = 0.5; weights drawn from N(0, 0.02). The non-saturating
 generator loss −log D(G(z)) is used. The engine keeps the *last* weights (a GAN has
 no validation loss that tracks sample quality).
+
+Variant ``upsample`` is the Keras MNIST DCGAN that textbooks reproduce: generator Dense
+1024 (tanh) → Dense f·h/4·w/4 (BN, tanh) → [upsample ×2 → conv (tanh)] per stage, the
+last conv to the image's channels with tanh, mapped to [0, 1] as (t + 1)/2 so real and
+generated images share a range; discriminator conv (tanh) → max-pool per stage →
+Dense 1024 (tanh) → one logit. ``model.noise=uniform`` draws the code from U(−1, 1).
 """
 
 from __future__ import annotations
@@ -28,6 +34,13 @@ from aekit.registry import register_model, register_preset
 Tensor = torch.Tensor
 
 
+class _ToUnit(nn.Module):
+    """tanh's (−1, 1) → the data's (0, 1)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        return (x + 1) * 0.5
+
+
 @dataclass
 class DCGANConfig(ModelConfig):
     """DCGAN family: generator channels (the discriminator mirrors them) and kernel."""
@@ -35,6 +48,12 @@ class DCGANConfig(ModelConfig):
     name: str = "dcgan"
     filters: list[int] | None = None  # None = [64, 128]
     kernel_size: int = 3
+    variant: str | None = None  # dcgan (Radford 2016) | upsample (the Keras MNIST DCGAN)
+    noise: str = "gaussian"  # the code's prior: gaussian N(0, I) | uniform U(−1, 1)
+    dense: list[int] | None = None  # upsample: the generator's dense widths ([1024])
+
+    CHOICES: ClassVar[dict[str, tuple[str | None, ...]]] = {
+        "variant": (None, "dcgan", "upsample"), "noise": ("gaussian", "uniform")}
 
 
 @register_model("dcgan", config=DCGANConfig)
@@ -53,6 +72,9 @@ class DCGAN(Autoencoder):
         c, k = self.input_shape[0], cfg.kernel_size
         self.latent = cfg.latent_dim or 100
         feat = filters[-1] * hc * wc
+        if cfg.variant == "upsample":
+            self._upsample_layers(cfg, filters, (hc, wc), feat)
+            return
         self.decoder = nn.Sequential(  # the generator: (b, latent) → (b, c, h, w)
             nn.Linear(self.latent, feat, bias=False), nn.BatchNorm1d(feat), nn.ReLU(True),
             nn.Unflatten(1, (filters[-1], hc, wc)),
@@ -73,6 +95,26 @@ class DCGAN(Autoencoder):
                 nn.init.normal_(m.weight, 1.0, 0.02)
                 nn.init.zeros_(m.bias)
 
+    def _upsample_layers(self, cfg: DCGANConfig, filters: list[int], grid: tuple[int, int],
+                         feat: int) -> None:
+        """The Keras MNIST DCGAN's generator and discriminator (see the docstring)."""
+        c, k = self.input_shape[0], cfg.kernel_size
+        widths = [self.latent, *(cfg.dense or [1024])]
+        gen: list[nn.Module] = []
+        for a, b in zip(widths[:-1], widths[1:], strict=True):
+            gen += [nn.Linear(a, b), nn.Tanh()]
+        gen += [nn.Linear(widths[-1], feat), nn.BatchNorm1d(feat), nn.Tanh(),
+                nn.Unflatten(1, (filters[-1], *grid))]  # (b, f_last, h/2^n, w/2^n)
+        back = filters[::-1]
+        for a, b in zip(back, [*back[1:], c], strict=True):
+            gen += [nn.Upsample(scale_factor=2), nn.Conv2d(a, b, k, padding=k // 2), nn.Tanh()]
+        self.decoder = nn.Sequential(*gen, _ToUnit())  # (b, c, h, w) in [0, 1]
+        disc: list[nn.Module] = []
+        for a, b in zip([c, *filters[:-1]], filters, strict=True):
+            disc += [nn.Conv2d(a, b, k, padding=k // 2), nn.Tanh(), nn.MaxPool2d(2)]
+        self.discriminator = nn.Sequential(*disc, nn.Flatten(), nn.Linear(feat, 1024),
+                                           nn.Tanh(), nn.Linear(1024, 1))  # (b, 1) logits
+
     @property
     def code_size(self) -> int:
         return self.latent
@@ -83,6 +125,9 @@ class DCGAN(Autoencoder):
 
     def _noise(self, n: int, generator: torch.Generator | None) -> Tensor:
         gdev = generator.device if generator is not None else self._device()
+        if self.cfg.noise == "uniform":
+            u = torch.rand(n, self.latent, generator=generator, device=gdev)
+            return (u * 2 - 1).to(self._device())
         return torch.randn(n, self.latent, generator=generator, device=gdev).to(self._device())
 
     def forward(self, x: Tensor, **cond: Any) -> dict[str, Tensor]:

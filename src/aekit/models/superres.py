@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -133,6 +133,12 @@ class SuperResConfig(ModelConfig):
     residual: bool = False  # add the bicubic upscale to the output (learn the residual,
     #                         Kim et al. 2016)
     scale: int | None = None  # upscaling factor, filled from task.scale
+    # pre / post / subpixel: kernel of each feature layer, then of the output layer
+    # (None = the variant's: pre 9,1,5 — SRCNN's 9-1-5; post 5,1,9; subpixel 5,3,3)
+    kernels: list[int] | None = None
+    batch_norm: bool = False  # pre / post / subpixel: BatchNorm after each feature layer
+
+    NEW_SINCE_FORMAT1: ClassVar[frozenset[str]] = frozenset({"batch_norm", "kernels"})
 
     def check(self) -> None:
         super().check()
@@ -231,14 +237,21 @@ class SuperResolution(Autoencoder):
         if len(filters) < 2:
             raise ConfigError(f"model.filters needs at least 2 widths (e.g. [64, 32]); got "
                               f"{filters}")
-        # extra widths add 3×3 layers between the first and the last feature layer
-        kernels = (kernels[0], *([3] * (len(filters) - 2)), kernels[1])
+        if cfg.kernels is not None:
+            if len(cfg.kernels) != len(filters) + 1 or min(cfg.kernels) < 1:
+                raise ConfigError(f"model.kernels needs one kernel size ≥ 1 per width of "
+                                  f"model.filters and one for the output layer "
+                                  f"({len(filters) + 1} in all); got {cfg.kernels}")
+            kernels, k_out = tuple(cfg.kernels[:-1]), cfg.kernels[-1]
+        else:  # extra widths add 3×3 layers between the first and the last feature layer
+            kernels = (kernels[0], *([3] * (len(filters) - 2)), kernels[1])
         act = cfg.code_activation or act
         if act not in ("relu", "tanh"):
             raise ConfigError(f"superres hidden activation must be relu or tanh; got {act}")
         enc: list[nn.Module] = [_BicubicUp(s)] if variant == "pre" else []
         for a, b, k in zip([c, *filters[:-1]], filters, kernels, strict=True):
-            enc += [_conv(a, b, k), activation(act)]  # (b, f, h, w) at LR (HR for pre)
+            enc += [_conv(a, b, k), *([nn.BatchNorm2d(b)] if cfg.batch_norm else []),
+                    activation(act)]  # (b, f, h, w) at LR (HR for pre)
         if variant == "pre":
             dec: list[nn.Module] = [_conv(filters[-1], c, k_out)]  # (b, c, sh, sw)
         elif variant == "post":
@@ -254,6 +267,10 @@ class SuperResolution(Autoencoder):
     def _edsr_layers(cfg: SuperResConfig, c: int, s: int
                      ) -> tuple[list[nn.Module], list[nn.Module], int, str]:
         """Layers of edsr: (encoder, decoder, reach in input pixels, hidden activation)."""
+        if cfg.batch_norm or cfg.kernels is not None:
+            raise ConfigError("edsr has 3×3 kernels and no batch norm (Lim et al. removed it "
+                              "on purpose); model.kernels and model.batch_norm are for pre, "
+                              "post and subpixel")
         if cfg.filters is not None and len(cfg.filters) != 1:
             raise ConfigError(f"edsr has one width for all its layers: model.filters=[32] "
                               f"(and model.depth for the number of residual blocks); got "
