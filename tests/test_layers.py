@@ -19,7 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "aekit"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("aekit.errors", "aekit.registry", "aekit.config", "aekit.capabilities")),
     ("domain", ("aekit.data", "aekit.models", "aekit.nn", "aekit.losses", "aekit.tasks.pairs",
-                "aekit.classify")),
+                "aekit.classify", "aekit.recipes")),
     ("engine", ("aekit.engine", "aekit.io", "aekit.rundata", "aekit.tasks.infer",
                 "aekit.tasks.restore")),
     ("analysis", ("aekit.evaluate", "aekit.report")),

@@ -2,7 +2,8 @@
 
 Kept import-light on purpose: ``import aekit`` must not pull torch, so that the CLI
 starts in well under a second. The Python API (:mod:`aekit.api`: ``aekit.train``,
-``aekit.resume``, ``aekit.load``, ``aekit.presets``) is loaded on first use (PEP 562).
+``aekit.resume``, ``aekit.load``, ``aekit.presets``, ``aekit.recipes``) is loaded on first
+use (PEP 562).
 The training engine is the package ``aekit.engine`` and the model families are
 ``aekit.models``; ``aekit.train`` is free for the API, and ``aekit.models`` stays that
 package (the listing of presets is ``aekit.presets()``).
@@ -14,7 +15,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_API = ("train", "resume", "load", "presets")
+_API = ("train", "resume", "load", "presets", "recipes")
 __all__ = ["__version__", *_API]
 
 

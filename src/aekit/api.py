@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aekit.config import RunConfig, apply_overrides
+from aekit.errors import ConfigError
 
 if TYPE_CHECKING:
     from aekit.io import LoadedRun
 
-__all__ = ["load", "presets", "resume", "train"]
+__all__ = ["load", "presets", "recipes", "resume", "train"]
 
 
 def train(config: RunConfig | str | Path, out: str | Path, *,
@@ -25,14 +26,26 @@ def train(config: RunConfig | str | Path, out: str | Path, *,
     """Train a run into the new directory ``out``; then evaluate it and write its report.
 
     ``config`` is a :class:`~aekit.config.RunConfig` (changed in place: it becomes the
-    resolved config) or the path of a YAML/JSON config file; ``overrides`` are
-    ``key=value`` strings as for ``--set``. Returns the run directory.
+    resolved config), a recipe's name (``aekit.recipes()``) or the path of a YAML/JSON
+    config file; ``overrides`` are ``key=value`` strings as for ``--set``. Returns the
+    run directory.
     """
     from aekit.engine.run import is_worker_rank, train_run
+    from aekit.recipes import RECIPES, recipe_config
 
-    cfg = config if isinstance(config, RunConfig) else RunConfig.from_file(config)
-    if overrides:
-        apply_overrides(cfg, list(overrides))
+    if isinstance(config, RunConfig):
+        cfg = config
+        if overrides:
+            apply_overrides(cfg, list(overrides))
+    elif isinstance(config, str) and config in RECIPES:
+        cfg = recipe_config(config, list(overrides))
+    elif Path(config).is_file():
+        cfg = RunConfig.from_file(config)
+        if overrides:
+            apply_overrides(cfg, list(overrides))
+    else:
+        raise ConfigError(f"{config!r} is neither a recipe ({', '.join(RECIPES)}) nor a "
+                          f"config file")
     run_dir = train_run(cfg, out, quiet=quiet)
     if evaluate and not is_worker_rank():
         _evaluate_and_report(run_dir, progress=not quiet)
@@ -62,6 +75,13 @@ def load(run: str | Path, *, device: str = "cpu") -> LoadedRun:
     from aekit.io import load_run
 
     return load_run(run, device=device)
+
+
+def recipes() -> list[dict[str, Any]]:
+    """Every textbook recipe: name, source, what it shows, stated parameter count."""
+    from aekit.recipes import describe_recipes
+
+    return describe_recipes()
 
 
 def presets() -> list[dict[str, Any]]:

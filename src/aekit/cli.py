@@ -63,6 +63,8 @@ def _cmd_data_fetch(args: argparse.Namespace) -> int:
 
 # -------------------------------------------------------------------------- train
 def _add_train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--recipe", help="a textbook exercise (see `aekit recipes`): its model, "
+                   "data and training settings; flags and --set change them")
     p.add_argument("--model", help="model name or preset (see `aekit models`)")
     p.add_argument("--data", help="data source, e.g. mnist, fashion-mnist, folder:PATH, csv:PATH")
     p.add_argument("--task", help="reconstruct | denoise | superres")
@@ -126,6 +128,17 @@ def config_from_cli(args: argparse.Namespace) -> RunConfig:
     from aekit.tasks.pairs import build_task
 
     items: list[tuple[str, object, str]] = []
+    recipe = getattr(args, "recipe", None)
+    if recipe:
+        from aekit.recipes import RECIPES, recipe_items
+
+        if getattr(args, "model", None):
+            raise AekitError(f"--recipe {recipe} fixes the model; change it with --set "
+                             f"model.KEY=VALUE, or drop --recipe to use --model")
+        items += recipe_items(recipe)
+        if RECIPES.get(recipe).needs_data and not getattr(args, "data", None):
+            raise AekitError(f"recipe {recipe} trains on your own images: give --data "
+                             f"folder:DIR")
     if getattr(args, "config", None):
         items += [(k, v, str(args.config)) for k, v in read_config_items(args.config).items()]
     for attr, key in FLAG_KEYS.items():
@@ -252,6 +265,23 @@ def _cmd_models(args: argparse.Namespace) -> int:
 
     for row in describe_models():
         print(f"{row['name']:<12} {row['family']:<7} {row['input']:<7} {row['description']}")
+    return 0
+
+
+def _cmd_recipes(args: argparse.Namespace) -> int:
+    from aekit.recipes import describe_recipes
+
+    rows = describe_recipes()
+    if args.json:
+        _print_json(rows)
+        return 0
+    width = max(len(str(r["name"])) for r in rows)
+    for r in rows:
+        count = f"; {r['parameters']:,} parameters" if r["parameters"] else ""
+        data = " (needs --data folder:DIR)" if r["needs_data"] else ""
+        print(f"{r['name']:<{width}}  {r['shows']}{data}")
+        print(f"{'':<{width}}  from: {r['source']}{count}")
+    print("\nrun one: aekit train --recipe NAME [--set KEY=VALUE ...] --out RUN")
     return 0
 
 
@@ -433,6 +463,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("models", help="list registered models and presets")
     p.set_defaults(func=_cmd_models)
 
+    p = sub.add_parser("recipes", help="list the textbook exercises `train --recipe` runs")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p.set_defaults(func=_cmd_recipes)
     p = sub.add_parser("demo", help="train a conv and a denoising AE on Fashion-MNIST + reports")
     p.add_argument("--out", default="runs", help="parent directory for the demo runs")
     p.add_argument("--quick", action="store_true", help="tiny version (seconds) for smoke tests")
