@@ -1,0 +1,58 @@
+"""``aekit <verb>``: the command line.
+
+Thin by design: it parses arguments, calls library functions and prints. One module per
+verb group (``data``, ``train``, ``apply``, ``generate``, ``analysis``), each adding its
+own sub-parsers with ``register(sub)``; heavy modules (torch, lightning, matplotlib)
+are imported inside the handlers so that ``aekit --help`` starts fast. Every
+:class:`~aekit.errors.AekitError` becomes one line on stderr and exit status 2; anything
+else is a bug and keeps its traceback. The CLI configures the ``aekit`` logger's handler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from aekit import __version__
+from aekit.cli import analysis, apply, data, generate, train
+from aekit.cli.train import FLAG_KEYS, config_from_cli
+from aekit.errors import AekitError
+
+__all__ = ["FLAG_KEYS", "build_parser", "config_from_cli", "main"]
+
+GROUPS = (data, train, apply, generate, analysis)  # the order of `aekit --help`
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (exposed for tests and docs)."""
+    parser = argparse.ArgumentParser(
+        prog="aekit",
+        description="Autoencoder toolkit: train, evaluate and apply autoencoders.",
+    )
+    parser.add_argument("--version", action="version", version=f"aekit {__version__}")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    for group in GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``aekit`` console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except AekitError as exc:
+        print(f"aekit: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("aekit: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

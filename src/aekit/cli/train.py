@@ -1,0 +1,197 @@
+"""Training and what reads a whole run: ``train``, ``evaluate``, ``report``, ``models``,
+``recipes``, ``demo``.
+
+Each handler imports what it needs, so ``aekit --help`` stays free of torch.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from aekit.cli.common import print_json
+from aekit.errors import AekitError
+
+if TYPE_CHECKING:
+    from aekit.config import RunConfig
+
+
+# `--flag` → the config key it sets
+FLAG_KEYS = {
+    "model": "model.name",
+    "data": "data.source",
+    "task": "task.name",
+    "noise": "task.noise",
+    "scale": "task.scale",
+    "latent_dim": "model.latent_dim",
+    "epochs": "train.epochs",
+    "batch_size": "train.batch_size",
+    "lr": "train.lr",
+    "loss": "model.loss",
+    "optimizer": "train.optimizer",
+    "limit": "data.limit",
+    "seed": "train.seed",
+    "accelerator": "train.accelerator",
+    "devices": "train.devices",
+    "num_nodes": "train.num_nodes",
+    "strategy": "train.strategy",
+    "precision": "train.precision",
+}
+
+
+def _add_train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--recipe", help="a textbook exercise (see `aekit recipes`): its model, "
+                   "data and training settings; flags and --set change them")
+    p.add_argument("--model", help="model name or preset (see `aekit models`)")
+    p.add_argument("--data", help="data source, e.g. mnist, fashion-mnist, folder:PATH, csv:PATH")
+    p.add_argument("--task", help="reconstruct | denoise | superres")
+    p.add_argument("--scale", type=int, help="superres: upscaling factor 2, 3 or 4")
+    p.add_argument("--noise", help="corruption for denoise, e.g. gaussian:0.35, "
+                   "gaussian-add:0.5,0.5, salt-pepper:0.1, mask:0.3")
+    p.add_argument("--latent-dim", type=int, help="size of the code")
+    p.add_argument("--epochs", type=int)
+    p.add_argument("--batch-size", type=int)
+    p.add_argument("--lr", type=float, help="learning rate")
+    p.add_argument("--loss", help="reconstruction loss: mse | bce | l1")
+    p.add_argument("--optimizer", help="adam | rmsprop | adadelta | sgd")
+    p.add_argument("--limit", type=int, help="use only the first N training samples")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--config", help="YAML or JSON config file (CLI flags override it)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override any config key, e.g. --set train.patience=5 (repeatable)")
+    p.add_argument("--accelerator", help="cpu | gpu | auto (Lightning)")
+    p.add_argument("--devices", help="Lightning devices, e.g. 1, 4 or auto")
+    p.add_argument("--num-nodes", type=int, help="number of nodes for DDP")
+    p.add_argument("--strategy", help="Lightning strategy, e.g. ddp")
+    p.add_argument("--precision", help="Lightning precision, e.g. 32, bf16-mixed")
+    p.add_argument("--no-eval", action="store_true", help="skip evaluation and report at the end")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--out", help="run directory to create")
+    p.add_argument("--resume", metavar="RUN", help="continue an interrupted run directory")
+
+
+def config_from_cli(args: argparse.Namespace) -> RunConfig:
+    """Defaults ← model preset ← --config file ← flags ← --set overrides.
+
+    The preset's values go in *first* (:func:`aekit.config.apply_items`), so every value
+    the user gives explicitly wins over the preset — also one that equals a default
+    (``--model lstm --loss mse`` trains with MSE even though the lstm preset says BCE).
+    A saved config.json names every key, so it comes back exactly as it was.
+    """
+    from aekit.config import RunConfig, apply_items, parse_override, read_config_items, validate
+    from aekit.tasks.pairs import build_task
+
+    items: list[tuple[str, object, str]] = []
+    recipe = getattr(args, "recipe", None)
+    if recipe:
+        from aekit.recipes import RECIPES, recipe_items
+
+        if getattr(args, "model", None):
+            raise AekitError(f"--recipe {recipe} fixes the model; change it with --set "
+                             f"model.KEY=VALUE, or drop --recipe to use --model")
+        items += recipe_items(recipe)
+        if RECIPES.get(recipe).needs_data and not getattr(args, "data", None):
+            raise AekitError(f"recipe {recipe} trains on your own images: give --data "
+                             f"folder:DIR")
+    if getattr(args, "config", None):
+        items += [(k, v, str(args.config)) for k, v in read_config_items(args.config).items()]
+    for attr, key in FLAG_KEYS.items():
+        value = getattr(args, attr, None)
+        if value is not None:
+            items.append((key, value, f"--{attr.replace('_', '-')}"))
+    items += [(*parse_override(o), "--set") for o in getattr(args, "overrides", None) or []]
+    cfg = RunConfig()
+    apply_items(cfg, items)
+    validate(cfg)
+    build_task(cfg.task)  # unknown task / bad noise spec → one line, before any data
+    return cfg
+
+
+def _cmd_train(args: argparse.Namespace) -> int:
+    from aekit.api import resume, train
+    from aekit.tasks.pairs import build_task
+
+    if args.resume:
+        run_dir = resume(args.resume, quiet=args.quiet, evaluate=not args.no_eval)
+    else:
+        if not args.out:
+            raise AekitError("train needs --out RUN_DIR (or --resume RUN_DIR)")
+        cfg = config_from_cli(args)
+        if args.scale is not None and not build_task(cfg.task).changes_size:
+            raise AekitError(f"--scale is for --task superres (this run's task is "
+                             f"{cfg.task.name})")
+        run_dir = train(cfg, args.out, quiet=args.quiet, evaluate=not args.no_eval)
+    print(f"run written to {run_dir}")
+    return 0
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    from aekit.evaluate.run import evaluate_run
+
+    metrics = evaluate_run(args.run, data=args.data, limit=args.limit)
+    print_json(metrics)
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from aekit.report.html import write_report
+
+    path = write_report(args.run)
+    print(f"report written to {path}")
+    return 0
+
+
+def _cmd_models(args: argparse.Namespace) -> int:
+    from aekit.models import describe_models
+
+    for row in describe_models():
+        print(f"{row['name']:<12} {row['family']:<7} {row['input']:<7} {row['description']}")
+    return 0
+
+
+def _cmd_recipes(args: argparse.Namespace) -> int:
+    from aekit.recipes import describe_recipes
+
+    rows = describe_recipes()
+    if args.json:
+        print_json(rows)
+        return 0
+    width = max(len(str(r["name"])) for r in rows)
+    for r in rows:
+        count = f"; {r['parameters']:,} parameters" if r["parameters"] else ""
+        data = " (needs --data folder:DIR)" if r["needs_data"] else ""
+        print(f"{r['name']:<{width}}  {r['shows']}{data}")
+        print(f"{'':<{width}}  from: {r['source']}{count}")
+    print("\nrun one: aekit train --recipe NAME [--set KEY=VALUE ...] --out RUN")
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from aekit.tasks.demo import run_demo
+
+    run_demo(out=args.out, quick=args.quick)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this group's verbs to the ``aekit`` parser."""
+    p = sub.add_parser("train", help="train a model and write a run directory")
+    _add_train_args(p)
+    p.set_defaults(func=_cmd_train)
+    p = sub.add_parser("evaluate", help="evaluate a run on its test split; writes metrics.json")
+    p.add_argument("run")
+    p.add_argument("--data", help="evaluate on another source with the same image shape")
+    p.add_argument("--limit", type=int, help="evaluate on the first N test samples only")
+    p.set_defaults(func=_cmd_evaluate)
+    p = sub.add_parser("report", help="write report.html for a run")
+    p.add_argument("run")
+    p.set_defaults(func=_cmd_report)
+    p = sub.add_parser("models", help="list registered models and presets")
+    p.set_defaults(func=_cmd_models)
+    p = sub.add_parser("recipes", help="list the textbook exercises `train --recipe` runs")
+    p.add_argument("--json", action="store_true", help="print them as JSON")
+    p.set_defaults(func=_cmd_recipes)
+    p = sub.add_parser("demo", help="train a conv and a denoising AE on Fashion-MNIST + reports")
+    p.add_argument("--out", default="runs", help="parent directory for the demo runs")
+    p.add_argument("--quick", action="store_true", help="tiny version (seconds) for smoke tests")
+    p.set_defaults(func=_cmd_demo)
