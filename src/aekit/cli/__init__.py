@@ -39,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``aekit`` console script; returns the exit code."""
+    from aekit.log import console
+
+    console()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -6,7 +6,8 @@ Each handler imports what it needs, so ``aekit --help`` stays free of torch.
 from __future__ import annotations
 
 import argparse
-import sys
+
+from aekit.log import reporter
 
 
 def _cmd_apply(args: argparse.Namespace) -> int:
@@ -23,11 +24,8 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 def _cmd_upscale(args: argparse.Namespace) -> int:
     from aekit.tasks.restore import upscale_files
 
-    def say(msg: str) -> None:
-        print(f"[upscale] {msg}", file=sys.stderr, flush=True)
-
     written = upscale_files(args.run, args.images, args.out, scale=args.scale, tile=args.tile,
-                            progress=None if args.quiet else say)
+                            progress=None if args.quiet else reporter("upscale"))
     for path in written:
         print(path)
     return 0

@@ -20,7 +20,7 @@ Layout, by concept:
 * :mod:`~aekit.data.dataset` (the :class:`Dataset` and the seeded split),
   :mod:`~aekit.data.catalog` (what ``aekit data`` shows), :mod:`~aekit.data.splits`
   (a run's tensors), :mod:`~aekit.data.patches`, :mod:`~aekit.data.corruptions`,
-  :mod:`~aekit.data.rankgauss`, :mod:`~aekit.data.log` (progress messages).
+  :mod:`~aekit.data.rankgauss`; messages go through :mod:`aekit.log`.
 """
 
 from aekit.data.dataset import Dataset

@@ -10,13 +10,13 @@ checkpoints; the weights of the last epoch are returned.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from aekit.config import TaskConfig, TrainConfig
+from aekit.log import reporter
 from aekit.models.base import Autoencoder
 
 
@@ -52,7 +52,7 @@ def fit_arrays(model: Autoencoder, x_train: np.ndarray, train_cfg: TrainConfig, 
                        seed=(task_cfg or TaskConfig()).eval_seed)
     history = None
     if history_path is not None:
-        echo = None if quiet else (lambda line: print(line, file=sys.stderr, flush=True))
+        echo = None if quiet else reporter("train")
         history = HistoryWriter(Path(history_path), echo=echo, total_epochs=t.epochs)
     system = AutoencoderSystem(model, t, history=history)
     trainer = pl.Trainer(

@@ -24,6 +24,7 @@ from aekit.capabilities import Capability
 from aekit.config import RunConfig, validate
 from aekit.errors import AekitError, ConfigError, DataError, RunError
 from aekit.io import CONFIG, HISTORY, WEIGHTS, read_run_config, save_weights, write_config
+from aekit.log import LOG, reporter
 
 
 def quiet_lightning() -> None:
@@ -128,8 +129,7 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
                        shuffle=False, seed=cfg.task.eval_seed,
                        y=torch.from_numpy(splits.y_val) if labels else None)
     # Without a terminal (logs, CI) one line per epoch replaces the progress bar.
-    echo = None if quiet or sys.stderr.isatty() else (
-        lambda line: print(line, file=sys.stderr, flush=True))
+    echo = None if quiet or sys.stderr.isatty() else reporter("train")
     history = HistoryWriter(run_dir / HISTORY, keep_epochs=keep_epochs, echo=echo,
                             total_epochs=t.epochs)
     system = AutoencoderSystem(model, t, history=history)
@@ -258,7 +258,7 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
             shutil.rmtree(run_dir, ignore_errors=True)
         raise
     except KeyboardInterrupt:
-        print(f"interrupted; continue with `aekit train --resume {run_dir}`", file=sys.stderr)
+        LOG.warning(f"interrupted; continue with `aekit train --resume {run_dir}`")
         raise
     return _finish(run_dir, model)
 

@@ -25,7 +25,6 @@ the same number of samples and this feature network.
 from __future__ import annotations
 
 import json
-import sys
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -35,6 +34,8 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+
+from aekit.log import reporter
 
 Tensor = torch.Tensor
 FEATURES = 128
@@ -111,7 +112,7 @@ def classifier_for(dataset: Any, *, cache: Path | None = None,
     from aekit.data.fetch import cache_dir
     from aekit.errors import DataError
 
-    say = say or (lambda m: print(f"[quality] {m}", file=sys.stderr, flush=True))
+    say = say or reporter("quality")
     if dataset.y_train is None or dataset.y_test is None:
         raise DataError(f"{dataset.name} has no labels: the sample-quality metric needs a "
                         f"classifier trained on labelled data")

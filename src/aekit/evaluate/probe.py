@@ -17,7 +17,6 @@ probes, never by the autoencoder). Results go to ``RUN/probe.json``.
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from aekit.errors import ConfigError, DataError
+from aekit.log import reporter
 
 Array = np.ndarray
 
@@ -56,8 +56,6 @@ def probe_features(z_train: Array, y_train: Array, z_test: Array, y_test: Array,
             "knn_seconds": round(time.perf_counter() - t1, 2)}
 
 
-def _say(msg: str) -> None:
-    print(f"[probe] {msg}", file=sys.stderr, flush=True)
 
 
 def probe_run(run: str | Path, *, data: str | None = None, limit: int | None = None,
@@ -72,7 +70,7 @@ def probe_run(run: str | Path, *, data: str | None = None, limit: int | None = N
     from aekit.rundata import dataset_for_run, require_codes
     from aekit.tasks.infer import encode
 
-    say = _say if progress else (lambda m: None)
+    say = reporter("probe", progress)
     if k < 1:
         raise ConfigError(f"-k must be ≥ 1; got {k}")
     for name, v in (("--limit", limit), ("--test-limit", test_limit)):

@@ -12,7 +12,6 @@ Writes ``metrics.json``::
 
 from __future__ import annotations
 
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -21,13 +20,12 @@ from typing import Any
 import numpy as np
 
 from aekit.io import METRICS, load_run, write_json
+from aekit.log import reporter
 from aekit.tasks.pairs import build_task
 
 N_TUNE = 100  # validation images used to tune each classical denoiser
 
 
-def _say(msg: str) -> None:
-    print(f"[evaluate] {msg}", file=sys.stderr, flush=True)
 
 
 def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None = None,
@@ -35,7 +33,7 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
     """Evaluate ``run`` on the test split of its data (or of ``data``); write metrics.json."""
     from aekit.rundata import splits_for_run
 
-    say = _say if progress else (lambda m: None)
+    say = reporter("evaluate", progress)
     t0 = time.perf_counter()
     loaded = load_run(run)
     cfg, model = loaded.config, loaded.model

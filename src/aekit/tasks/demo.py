@@ -15,13 +15,13 @@ images for a smoke test of the whole path in seconds.
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from pathlib import Path
 
 from aekit.config import RunConfig, preset_config, validate
 from aekit.errors import RunError
 from aekit.io import CONFIG, read_json
+from aekit.log import reporter
 
 
 def demo_configs(quick: bool = False) -> dict[str, RunConfig]:
@@ -69,15 +69,17 @@ def run_demo(out: str | Path = "runs", quick: bool = False) -> list[Path]:
     from aekit.api import train as train_run
     from aekit.tasks.pairs import build_task
 
+    say = reporter("demo")
+
     t0 = time.perf_counter()
     parent = Path(out)
     written = []
     for name, cfg in demo_configs(quick).items():
         run_dir = parent / name
         _clear_previous(run_dir)
-        print(f"== {name}: {cfg.model.name} on {cfg.data.source} ({cfg.task.name}"
-              f"{', ' + cfg.task.noise if build_task(cfg.task).corrupts else ''}), "
-              f"{cfg.train.epochs} epochs", file=sys.stderr, flush=True)
+        noise = f", {cfg.task.noise}" if build_task(cfg.task).corrupts else ""
+        say(f"{name}: {cfg.model.name} on {cfg.data.source} ({cfg.task.name}{noise}), "
+            f"{cfg.train.epochs} epochs")
         train_run(cfg, run_dir)
         written.append(run_dir)
     print(f"\ndemo finished in {time.perf_counter() - t0:.0f} s")

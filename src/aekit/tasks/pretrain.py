@@ -30,7 +30,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import shutil
-import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from aekit.errors import ConfigError, DataError, RunError
+from aekit.log import reporter
 
 
 @dataclass
@@ -86,8 +86,6 @@ def labelled_subset(y: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(keep))
 
 
-def _say(msg: str) -> None:
-    print(f"[pretrain] {msg}", file=sys.stderr, flush=True)
 
 
 def pretrain(cfg: PretrainConfig, out: str | Path | None = None, *, progress: bool = True
@@ -96,7 +94,7 @@ def pretrain(cfg: PretrainConfig, out: str | Path | None = None, *, progress: bo
     from aekit.config import DataConfig, RunConfig, TaskConfig, TrainConfig, preset_config
     from aekit.engine.run import prepare_config
 
-    say = _say if progress else (lambda m: None)
+    say = reporter("pretrain", progress)
     cfg.check()
     run_cfg = RunConfig()
     run_cfg.data = DataConfig(source=cfg.data, limit=cfg.limit, val_fraction=0.0)
@@ -111,15 +109,15 @@ def pretrain(cfg: PretrainConfig, out: str | Path | None = None, *, progress: bo
         raise RunError(f"{out_dir} exists and is not empty; choose a new --out directory")
     created = out_dir is not None and not out_dir.exists()
     try:
-        return _pretrain(cfg, run_cfg, out_dir, say)
+        return _pretrain(cfg, run_cfg, out_dir, say, quiet=not progress)
     except BaseException:
         if created and out_dir is not None:  # no half-written output directory
             shutil.rmtree(out_dir, ignore_errors=True)
         raise
 
 
-def _pretrain(cfg: PretrainConfig, run_cfg: Any, out_dir: Path | None, say: Any
-              ) -> dict[str, Any]:
+def _pretrain(cfg: PretrainConfig, run_cfg: Any, out_dir: Path | None, say: Any, *,
+              quiet: bool) -> dict[str, Any]:
     import torch
 
     from aekit import __version__
@@ -169,7 +167,7 @@ def _pretrain(cfg: PretrainConfig, run_cfg: Any, out_dir: Path | None, say: Any
             (out_dir / "pretext").mkdir(parents=True, exist_ok=True)
             hist = out_dir / "pretext" / "history.csv"
         fit_arrays(ae, x_all, run_cfg.train, task_cfg=run_cfg.task, history_path=hist,
-                   quiet=say is not _say)
+                   quiet=quiet)
     # 5. copy the stem back; 6. train the classifier
     clf.stem.load_state_dict(ae.stem.state_dict())
     fit_classifier(clf, x_lab, y_lab, epochs=cfg.epochs, batch_size=cfg.batch_size,

@@ -16,7 +16,7 @@ enters the cache):
 Writes are atomic: every file is streamed into a temporary file inside the dataset's
 cache folder, hashed while written, and renamed into place only when its digest
 matches, so an interrupted or corrupt download never looks complete. Progress goes
-to the ``say`` callback, by default the ``aekit`` logger (:mod:`aekit.data.log`).
+to the ``say`` callback, by default the ``aekit`` logger (:mod:`aekit.log`).
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from aekit.data.fetch.cache import cache_dir, default_file_mode, env_var
 from aekit.data.fetch.remote import RemoteSpec
 from aekit.data.fetch.retrievers import FetchFailed, FetchSource, Got, LocalDirSource, Say
 from aekit.data.fetch.verify import checksum_status, save_record
-from aekit.data.log import LOG
 from aekit.errors import DataError
+from aekit.log import LOG
 
 
 def say(message: str) -> None:

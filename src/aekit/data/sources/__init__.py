@@ -102,7 +102,7 @@ def load_dataset(spec: str, *, image_size: int | None = None,
     ``spec``: ``mnist``, ``fashion-mnist``, ``cifar10``, ``natural-images``,
     ``folder:PATH``, ``npy:PATH``, ``npz:PATH`` or ``csv:PATH[?label=COL]``. Missing
     fetchable datasets are fetched into the cache first (progress on the ``aekit``
-    logger, see :mod:`aekit.data.log`).
+    logger, see :mod:`aekit.log`).
     ``image_size`` (square side) and ``channels`` (1 or 3) resize / convert image data;
     ``None`` keeps each source's native or default layout (folder: 64 px, RGB).
     Raises :class:`DataError` with one line for anything the user can fix.

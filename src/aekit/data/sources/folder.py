@@ -21,9 +21,9 @@ import numpy as np
 
 from aekit.data.dataset import Dataset, short_hash, split_indices
 from aekit.data.images import decode_image
-from aekit.data.log import LOG
 from aekit.data.sources.base import DEFAULT_CHANNELS, DEFAULT_IMAGE_SIZE, Source
 from aekit.errors import DataError
+from aekit.log import LOG
 from aekit.registry import register_source
 
 MANY_FILES = 2000  # from this many files on, reading reports its progress
