@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from aekit.capabilities import Capability
 from aekit.config import ModelConfig, TaskConfig, TrainConfig, preset_config
 from aekit.errors import ConfigError, DataError
 
@@ -72,7 +73,7 @@ def anomaly_scores(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512
     p = next(model.parameters(), None)
     dev = p.device if p is not None else torch.device("cpu")
     custom = getattr(model, "anomaly_score", None)
-    if not callable(custom) and "condition" in getattr(model, "capabilities", ()):
+    if not callable(custom) and Capability.CONDITION in getattr(model, "capabilities", ()):
         raise ConfigError("this model reconstructs from class labels, which unseen samples do "
                           "not have; score with an unconditional model")
     kind = getattr(getattr(model, "cfg", None), "loss", "mse")

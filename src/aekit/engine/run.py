@@ -113,7 +113,7 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     task = build_task(cfg.task)
     model = build_model(cfg.model, splits.input_shape)
     x_train = torch.from_numpy(splits.x_train)
-    labels = "condition" in model.capabilities
+    labels = Capability.CONDITION in model.capabilities
     if labels and splits.y_train is None:
         raise DataError(f"{cfg.data.source} has no labels, but this model is conditioned on "
                         f"them (model.supervised); use labelled data or an unsupervised model")

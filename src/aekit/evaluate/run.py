@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from aekit.capabilities import Capability
 from aekit.io import METRICS, load_run, write_json
 from aekit.log import reporter
 from aekit.tasks.pairs import build_task
@@ -47,7 +48,7 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
     y_test = None if splits.y_test is None else splits.y_test[: x_test.shape[0]]
     result: dict[str, Any] = {"split": "test", "n": len(x_test),
                               "data": data_cfg.source, "task": cfg.task.name}
-    if "embed" in model.capabilities:
+    if Capability.EMBED in model.capabilities:
         result["code_size"] = model.code_size
     if model.input_kind == "sequence":  # input/future parts, copy baselines, window scores
         from aekit.evaluate.sequence import evaluate_sequence_run
@@ -57,15 +58,15 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
         from aekit.evaluate.restoration import evaluate_superres
 
         result.update(evaluate_superres(model, splits, x_test, loaded.path, cfg.task.scale, say))
-    elif isinstance(x_test, list) or "embed" not in model.capabilities and \
-            "any_size" in model.capabilities:  # photos, or a residual denoiser (dncnn)
+    elif isinstance(x_test, list) or Capability.EMBED not in model.capabilities and \
+            Capability.ANY_SIZE in model.capabilities:  # photos, or a residual denoiser (dncnn)
         from aekit.evaluate.restoration import evaluate_photo_denoising
 
         result.update(evaluate_photo_denoising(model, build_task(cfg.task), splits, x_test,
                                                loaded.path, cfg.task.eval_seed, say))
-    elif "embed" in model.capabilities:
+    elif Capability.EMBED in model.capabilities:
         result.update(_reconstruction(model, cfg, splits, x_test, y_test, say))
-    if "generate" in model.capabilities and np.ndim(x_test) == 4:
+    if Capability.GENERATE in model.capabilities and np.ndim(x_test) == 4:
         if splits.dataset.y_train is None:
             say("no labels: skipping the sample-quality metric (needs a feature classifier)")
         else:

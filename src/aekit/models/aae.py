@@ -36,6 +36,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from aekit.capabilities import Capability
 from aekit.config import ModelConfig, TaskConfig
 from aekit.errors import ConfigError, DataError
 from aekit.losses import reconstruction_loss
@@ -118,13 +119,13 @@ class AdversarialAutoencoder(Autoencoder):
         if cfg.contractive_weight > 0:
             raise ConfigError("the aae regularises its code adversarially; contractive_weight "
                               "is for deterministic autoencoders")
-        caps = {"embed", "generate", "adversarial"}
+        caps = {Capability.EMBED, Capability.GENERATE, Capability.ADVERSARIAL}
         self.n_classes = 0
         if cfg.supervised:
             if not cfg.num_classes:
                 raise ConfigError("a supervised aae needs labelled data (model.num_classes)")
             self.n_classes = cfg.num_classes
-            caps.add("condition")
+            caps.add(Capability.CONDITION)
         self.capabilities = frozenset(caps)  # instance-level: supervised adds "condition"
         latent = cfg.latent_dim
         self.variant = cfg.variant or "dense"

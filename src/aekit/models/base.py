@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from aekit.capabilities import Capability
 from aekit.config import ModelConfig
 from aekit.errors import ConfigError
 from aekit.losses import jacobian_frobenius, kl_sparsity, l1_activity, reconstruction_loss
@@ -43,7 +44,7 @@ class Autoencoder(nn.Module):
     #   any_size    fully convolutional: forward takes (b, c, h, w) of any h, w that are
     #               multiples of ``size_multiple`` (whole photos, tiled inference)
     #   upscale     forward maps (b, c, h, w) to (b, c, h·scale, w·scale) (super-resolution)
-    capabilities: ClassVar[frozenset[str]] = frozenset({"embed"})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.EMBED})
     exact_jacobian: ClassVar[bool] = False  # exact contractive norm (dense) or estimator
     select_best: ClassVar[bool] = True  # keep best-validation weights (GANs keep the last)
 
@@ -136,7 +137,7 @@ class Autoencoder(nn.Module):
 
         Fully convolutional (``any_size``) models only fix the number of channels.
         """
-        if "any_size" in self.capabilities:
+        if Capability.ANY_SIZE in self.capabilities:
             if len(shape) != 3 or shape[0] != self.input_shape[0]:
                 raise ConfigError(f"model expects images with {self.input_shape[0]} "
                                   f"channel(s), got samples of shape {tuple(shape)}")

@@ -27,6 +27,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from aekit.capabilities import Capability
 from aekit.config import ModelConfig
 from aekit.errors import ConfigError
 from aekit.models.base import Autoencoder, code_activation, init_weights
@@ -140,7 +141,7 @@ class ConvAutoencoder(Autoencoder):
         self.variant = variant
         if latent is None and variant in ("strided", "pool"):
             # no Linear layer: the model is fully convolutional (whole photos, tiling)
-            self.capabilities = self.capabilities | {"any_size"}
+            self.capabilities = self.capabilities | {Capability.ANY_SIZE}
             self.size_multiple = 2 ** len(filters)
             self.receptive_radius = (k // 2) * (2 ** (len(filters) + 1) - 1) * 2
         self.encoder = nn.Sequential(*enc)
@@ -149,7 +150,7 @@ class ConvAutoencoder(Autoencoder):
 
     def forward(self, x: Tensor, **cond: Any) -> dict[str, Tensor]:
         """As the base class; fully convolutional models also take other image sizes."""
-        if "any_size" in self.capabilities and tuple(x.shape[1:]) != self.input_shape:
+        if Capability.ANY_SIZE in self.capabilities and tuple(x.shape[1:]) != self.input_shape:
             fmap = self.encoder[:-1](x)  # (b, f, h/2^n, w/2^n): the code as a map (no Flatten)
             return {"x_hat": self.decoder[1:](fmap), "z": fmap.flatten(1), "x": x}
         return super().forward(x, **cond)

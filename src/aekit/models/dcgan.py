@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from aekit.capabilities import Capability
 from aekit.config import ModelConfig
 from aekit.errors import ConfigError
 from aekit.models.base import Autoencoder, bce_with_logits, frozen
@@ -62,7 +63,8 @@ class DCGAN(Autoencoder):
 
     family = "dcgan"
     input_kind = "image"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"generate", "adversarial"})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.GENERATE, Capability.ADVERSARIAL})
     select_best = False
 
     def __init__(self, cfg: DCGANConfig, input_shape: tuple[int, ...]) -> None:

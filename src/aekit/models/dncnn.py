@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from aekit.capabilities import Capability
 from aekit.config import ModelConfig
 from aekit.errors import ConfigError
 from aekit.models.base import Autoencoder, init_weights
@@ -50,7 +51,7 @@ class DnCNN(Autoencoder):
 
     family = "dncnn"
     input_kind = "image"
-    capabilities = frozenset({"any_size"})
+    capabilities = frozenset({Capability.ANY_SIZE})
 
     def __init__(self, cfg: DnCNNConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)

@@ -60,6 +60,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from aekit.capabilities import Capability
 from aekit.config import ModelConfig, TaskConfig
 from aekit.errors import ConfigError
 from aekit.models.base import Autoencoder, init_weights
@@ -138,7 +139,7 @@ class SuperResConfig(ModelConfig):
     kernels: list[int] | None = None
     batch_norm: bool = False  # pre / post / subpixel: BatchNorm after each feature layer
 
-    NEW_SINCE_FORMAT1: ClassVar[frozenset[str]] = frozenset({"batch_norm", "kernels"})
+    NEW_SINCE_FORMAT1: ClassVar[frozenset[Capability]] = frozenset({"batch_norm", "kernels"})
 
     def check(self) -> None:
         super().check()
@@ -159,7 +160,7 @@ class SuperResolution(Autoencoder):
 
     family = "superres"
     input_kind = "image"
-    capabilities = frozenset({"any_size", "upscale"})
+    capabilities = frozenset({Capability.ANY_SIZE, Capability.UPSCALE})
 
     def __init__(self, cfg: SuperResConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)

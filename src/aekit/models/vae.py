@@ -25,6 +25,7 @@ from typing import Any, ClassVar
 import torch
 from torch import nn
 
+from aekit.capabilities import Capability
 from aekit.config import ModelConfig
 from aekit.errors import ConfigError
 from aekit.losses import kl_normal
@@ -102,7 +103,8 @@ class VariationalAutoencoder(Autoencoder):
 
     family = "vae"
     input_kind = "vector"
-    capabilities: ClassVar[frozenset[str]] = frozenset({"embed", "generate", "score"})
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.EMBED, Capability.GENERATE, Capability.SCORE})
 
     def __init__(self, cfg: VAEConfig, input_shape: tuple[int, ...]) -> None:
         super().__init__(cfg, input_shape)

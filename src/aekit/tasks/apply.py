@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aekit.capabilities import Capability
 from aekit.errors import ConfigError, DataError
 
 
@@ -55,7 +56,7 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
     if len(shape) != 3:
         raise ConfigError(f"{loaded.path} holds a model for vectors of shape {shape}, not "
                           f"images; use `aekit encode` for tabular data")
-    if "upscale" in loaded.model.capabilities:
+    if Capability.UPSCALE in loaded.model.capabilities:
         raise ConfigError(f"{loaded.path} holds a super-resolution model; use `aekit upscale "
                           f"{loaded.path} IMAGE... --out DIR`")
     if mode == "denoise" and not build_task(loaded.config.task).corrupts and noise is None:
@@ -65,7 +66,7 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
     names = check_output_names(images, out_dir)
     model = loaded.model
     task_cfg = dataclasses.replace(loaded.config.task, name="denoise", noise=noise or "")
-    if "any_size" in model.capabilities and not resize:
+    if Capability.ANY_SIZE in model.capabilities and not resize:
         # fully convolutional: every photo at its own size, tiled (see aekit.tasks.restore)
         x_list = read_checked(images, model, shape[0])
         noisy_list = None

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from aekit.capabilities import Capability
 from aekit.errors import ConfigError, DataError
 
 
@@ -88,7 +89,8 @@ def decode_file(run: str | Path, codes: str | Path, out: str | Path) -> list[Pat
     from aekit.tasks.infer import decode
 
     loaded = load_run(run)
-    if "generate" not in loaded.model.capabilities:  # a GAN decodes latents without encoder
+    # a GAN decodes latents without an encoder
+    if Capability.GENERATE not in loaded.model.capabilities:
         require_codes(loaded, "decode")
     p = Path(codes)
     if not p.is_file():

@@ -16,21 +16,25 @@ Every verb checks the model's capabilities first and writes files only at the en
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
+from aekit.capabilities import Capability
 from aekit.errors import ConfigError
 
+if TYPE_CHECKING:
+    from aekit.io import LoadedRun
 
-def _require(loaded: Any, capability: str, verb: str, hint: str) -> None:
+
+def _require(loaded: LoadedRun, capability: Capability, verb: str, hint: str) -> None:
     if capability not in loaded.model.capabilities:
         kind = loaded.config.model.preset or loaded.config.model.name
         raise ConfigError(f"{verb}: the model of {loaded.path} ({kind}) cannot {hint}")
 
 
-def _image_shape(loaded: Any, verb: str) -> tuple[int, int, int]:
+def _image_shape(loaded: LoadedRun, verb: str) -> tuple[int, int, int]:
     shape = tuple(loaded.input_shape)
     if len(shape) != 3:
         raise ConfigError(f"{verb} writes images, but {loaded.path} models vectors of "
@@ -56,7 +60,7 @@ def generate_images(run: str | Path, n: int, out: str | Path, *, seed: int = 0
     if n < 1:
         raise ConfigError(f"-n must be at least 1; got {n}")
     loaded = load_run(run)
-    _require(loaded, "generate", "generate", "generate samples: train a vae, aae or dcgan")
+    _require(loaded, Capability.GENERATE, "generate", "generate samples: train a vae, aae or dcgan")
     _image_shape(loaded, "generate")
     x = draw_samples(loaded.model, n, seed)  # (n, c, h, w)
     out_dir = Path(out)
@@ -81,7 +85,7 @@ def _encode_files(loaded: Any, paths: list[str]) -> tuple[np.ndarray, np.ndarray
 def _decode(loaded: Any, z: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
     model = loaded.model.eval()
     zt = torch.from_numpy(z.astype(np.float32))
-    if "condition" in model.capabilities:
+    if Capability.CONDITION in model.capabilities:
         if y is None:
             raise ConfigError("this model decodes a code with a class label; use aekit style")
         return model.decode(zt, torch.from_numpy(y)).numpy()
@@ -97,13 +101,13 @@ def interpolate(run: str | Path, image_a: str, image_b: str, out: str | Path, *,
     if steps < 2:
         raise ConfigError(f"--steps must be at least 2; got {steps}")
     loaded = load_run(run)
-    _require(loaded, "embed", "interpolate", "encode images (a dcgan has no encoder)")
+    _require(loaded, Capability.EMBED, "interpolate", "encode images (a dcgan has no encoder)")
     _image_shape(loaded, "interpolate")
     _, z = _encode_files(loaded, [image_a, image_b])
     t = np.linspace(0.0, 1.0, steps)[:, None]
     codes = (1 - t) * z[0] + t * z[1]  # (steps, d)
     y = None
-    if "condition" in loaded.model.capabilities:
+    if Capability.CONDITION in loaded.model.capabilities:
         y = np.full(steps, 0 if label is None else label, dtype=np.int64)
     x = _decode(loaded, codes, y)
     return _write(Path(out), mosaic(x, 1, steps))
@@ -117,11 +121,11 @@ def traverse(run: str | Path, out: str | Path, *, image: str | None = None, step
 
     loaded = load_run(run)
     _image_shape(loaded, "traverse")
-    if not {"embed", "generate"} & loaded.model.capabilities:
-        _require(loaded, "embed", "traverse", "decode codes (it maps images to images)")
+    if not {Capability.EMBED, Capability.GENERATE} & loaded.model.capabilities:
+        _require(loaded, Capability.EMBED, "traverse", "decode codes (it maps images to images)")
     d = loaded.model.code_size
     if image is not None:
-        _require(loaded, "embed", "traverse", "encode images (a dcgan has no encoder)")
+        _require(loaded, Capability.EMBED, "traverse", "encode images (a dcgan has no encoder)")
         base = _encode_files(loaded, [image])[1][0]
     else:
         base = np.zeros(d, np.float32)
@@ -131,7 +135,7 @@ def traverse(run: str | Path, out: str | Path, *, image: str | None = None, step
     for j in range(dims):
         codes[j * steps:(j + 1) * steps, j] = base[j] + values
     y = None
-    if "condition" in loaded.model.capabilities:
+    if Capability.CONDITION in loaded.model.capabilities:
         y = np.full(len(codes), 0 if label is None else label, dtype=np.int64)
     return _write(Path(out), mosaic(_decode(loaded, codes, y), dims, steps))
 
@@ -142,7 +146,7 @@ def style(run: str | Path, image: str, out: str | Path) -> list[Path]:
     from aekit.report.figures import mosaic
 
     loaded = load_run(run)
-    _require(loaded, "condition", "style",
+    _require(loaded, Capability.CONDITION, "style",
              "separate style from class: train a supervised aae (--model aae-style)")
     _image_shape(loaded, "style")
     x, z = _encode_files(loaded, [image])

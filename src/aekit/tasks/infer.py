@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from aekit.capabilities import Capability
 from aekit.tasks.pairs import Task
 
 
@@ -19,7 +20,7 @@ def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512,
 
     model.eval()
     dev = next(model.parameters()).device
-    needs_y = "condition" in getattr(model, "capabilities", ())
+    needs_y = Capability.CONDITION in getattr(model, "capabilities", ())
     if needs_y and y is None:
         raise ConfigError("this model is conditioned on class labels; the data has none")
     outs, codes = [], []

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from aekit.capabilities import Capability
 from aekit.errors import ConfigError, DataError
 
 DEFAULT_TILE = 256  # input pixels per tile side (before the overlap is added)
@@ -44,7 +45,7 @@ def restore(model: Any, image: np.ndarray, *, tile: int = DEFAULT_TILE) -> np.nd
     overlap of the receptive radius (rounded up to the size multiple), so tiles agree
     exactly with a single pass.
     """
-    if "any_size" not in model.capabilities:
+    if Capability.ANY_SIZE not in model.capabilities:
         raise ConfigError("this model takes fixed-size inputs only; whole images need a fully "
                           "convolutional model (srcnn, espcn, edsr-s, dncnn, conv-full, …)")
     model.eval()
@@ -180,7 +181,7 @@ def upscale_files(run: str | Path, images: list[str], out: str | Path, *,
 
     loaded = load_run(run)
     model = loaded.model
-    if "upscale" not in model.capabilities:
+    if Capability.UPSCALE not in model.capabilities:
         raise ConfigError(f"{loaded.path} holds a {loaded.config.model.preset or model.family} "
                           f"model that does not upscale; train one with --task superres "
                           f"({upscaling_presets()})")
