@@ -8,13 +8,16 @@ everywhere, in one line, before any work.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aekit.capabilities import Capability
 from aekit.config import DataConfig
 from aekit.data.splits import Splits, load_dataset_for, make_splits, sample_shape
 from aekit.errors import ConfigError, DataError
 from aekit.io import LoadedRun
+
+if TYPE_CHECKING:
+    from aekit.data.dataset import Dataset
 
 
 def _check_fits(source: str, shape: tuple[int, ...], loaded: LoadedRun) -> None:
@@ -38,7 +41,7 @@ def require_codes(loaded: LoadedRun, verb: str) -> None:
                           f"to images); use an autoencoder run")
 
 
-def _refuse_photos(source: str, ds: Any, verb: str | None) -> None:
+def _refuse_photos(source: str, ds: Dataset, verb: str | None) -> None:
     if verb is not None and ds.kind == "photos":
         raise ConfigError(f"{source} holds photos of different sizes; `aekit {verb}` needs "
                           f"fixed-size samples: pass --data with images of one size")

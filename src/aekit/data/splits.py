@@ -23,13 +23,16 @@ validation or test photo.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from aekit.config import DataConfig
 from aekit.data.dataset import array_digest
 from aekit.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from aekit.data.dataset import Dataset
 
 VAL_MAX_SIDE = 384  # validation photos are cut to at most this many pixels a side
 MIN_PHOTOS_FOR_TWO_VAL = 8  # from this many training photos on, hold out at least two
@@ -45,7 +48,7 @@ class Splits:
     y_val: np.ndarray | None
     x_test: np.ndarray | list[np.ndarray]
     y_test: np.ndarray | None
-    dataset: object  # aekit.data.Dataset (classes, origin, fingerprint, …)
+    dataset: Dataset  # (classes, origin, fingerprint, …)
     train_rows: np.ndarray | None = None  # row of each training sample in dataset.x_train
     val_rows: np.ndarray | None = None  # row of each validation sample in dataset.x_train
     val_names: list[str] | None = None  # photos: names of the validation / test photos
@@ -58,14 +61,14 @@ class Splits:
         return tuple(self.x_train.shape[1:])
 
 
-def load_dataset_for(cfg: DataConfig) -> Any:
+def load_dataset_for(cfg: DataConfig) -> Dataset:
     """Load the dataset named in ``cfg``."""
     from aekit.data import load_dataset
 
     return load_dataset(cfg.source, image_size=cfg.image_size, channels=cfg.channels)
 
 
-def sample_shape(cfg: DataConfig, ds: Any) -> tuple[int, ...]:
+def sample_shape(cfg: DataConfig, ds: Dataset) -> tuple[int, ...]:
     """Shape of one training sample: a patch ``(c, p, p)`` for photos, else the data's."""
     if ds.kind == "photos":
         return (ds.input_shape[0], cfg.patch_size, cfg.patch_size)
@@ -111,7 +114,7 @@ def _downscaled(photos: list[np.ndarray], factor: float, min_side: int) -> list[
     return out
 
 
-def _extra_sources(cfg: DataConfig, ds: Any) -> list[Any]:
+def _extra_sources(cfg: DataConfig, ds: Dataset) -> list[Any]:
     """Load and check every ``data.extra_photos`` source (a Dataset each).
 
     A main dataset that is not photos, an extra source that is not photos, or one that
@@ -140,7 +143,7 @@ def _extra_sources(cfg: DataConfig, ds: Any) -> list[Any]:
     return out
 
 
-def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
+def _photo_splits(cfg: DataConfig, ds: Dataset, seed: int) -> Splits:
     from aekit.data.patches import extract_patches
 
     photos = list(ds.x_train)
@@ -166,7 +169,7 @@ def _photo_splits(cfg: DataConfig, ds: Any, seed: int) -> Splits:
                             for spec, e in zip(cfg.extra_photos, extras, strict=True)} or None)
 
 
-def make_splits(cfg: DataConfig, seed: int, ds: Any = None) -> Splits:
+def make_splits(cfg: DataConfig, seed: int, ds: Dataset | None = None) -> Splits:
     """Load the data (unless ``ds``, the already loaded dataset of ``cfg``, is given) and
     split off validation from the training split."""
     ds = load_dataset_for(cfg) if ds is None else ds

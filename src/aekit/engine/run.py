@@ -17,7 +17,7 @@ import sys
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aekit import __version__
 from aekit.capabilities import Capability
@@ -25,6 +25,10 @@ from aekit.config import RunConfig, validate
 from aekit.errors import AekitError, ConfigError, DataError, RunError
 from aekit.io import CONFIG, HISTORY, WEIGHTS, read_run_config, save_weights, write_config
 from aekit.log import LOG, reporter
+
+if TYPE_CHECKING:
+    from aekit.data.splits import Splits
+    from aekit.models.base import Autoencoder
 
 
 def quiet_lightning() -> None:
@@ -93,7 +97,8 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
 
 
 def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
-         keep_epochs: int | None, splits: Any = None) -> Any:
+         keep_epochs: int | None, splits: Splits | None = None
+         ) -> tuple[Autoencoder, Splits, Any]:
     """Build data (unless ``splits`` is given), model and trainer, then fit; returns the
     trained model (best weights)."""
     import lightning.pytorch as pl
@@ -263,7 +268,7 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     return _finish(run_dir, model)
 
 
-def _finish(run_dir: Path, model: Any) -> Path:
+def _finish(run_dir: Path, model: Autoencoder) -> Path:
     if not is_worker_rank():
         save_weights(model, run_dir / WEIGHTS)  # the run is complete from here on
     return run_dir

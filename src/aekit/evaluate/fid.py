@@ -29,13 +29,16 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import nn
 
 from aekit.log import reporter
+
+if TYPE_CHECKING:
+    from aekit.data.dataset import Dataset
 
 Tensor = torch.Tensor
 FEATURES = 128
@@ -104,7 +107,7 @@ def embed(net: FeatureNet, x: np.ndarray | Tensor, batch: int = 1000
     return np.concatenate(feats), np.concatenate(probs)
 
 
-def classifier_for(dataset: Any, *, cache: Path | None = None,
+def classifier_for(dataset: Dataset, *, cache: Path | None = None,
                    say: Callable[[str], None] | None = None) -> Classifier:
     """The feature classifier of ``dataset`` (trained once, cached by fingerprint)."""
     from safetensors.torch import load_file, save_file

@@ -23,12 +23,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 
 from aekit.data.colour import detail_window, y_channel
+
+if TYPE_CHECKING:
+    from aekit.data.splits import Splits
+    from aekit.models.base import Autoencoder
+    from aekit.tasks.pairs import Task
 
 CROPS = "restoration_crops.npz"
 CROP_SIDE = 96  # output pixels per crop side (smaller images are shown whole)
@@ -65,7 +70,7 @@ def _as_list(x: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(v, dtype=np.float32) for v in x]
 
 
-def _restore_all(model: Any, inputs: list[np.ndarray], say: Callable[[str], None],
+def _restore_all(model: Autoencoder, inputs: list[np.ndarray], say: Callable[[str], None],
                  what: str) -> list[np.ndarray]:
     """Model outputs for each input image (same-size images are batched)."""
     from aekit.tasks.restore import restore
@@ -88,7 +93,7 @@ def _restore_all(model: Any, inputs: list[np.ndarray], say: Callable[[str], None
     return [restore(model, im) for im in inputs]
 
 
-def _names(splits: Any, n: int) -> list[str]:
+def _names(splits: Splits, n: int) -> list[str]:
     names = getattr(splits, "test_names", None)
     return list(names)[:n] if names else [f"test {i}" for i in range(n)]
 
@@ -132,7 +137,7 @@ def load_crops(path: Path) -> tuple[list[tuple[str, np.ndarray]], list[str]] | N
         return rows, [str(v) for v in f["names"]]
 
 
-def evaluate_superres(model: Any, splits: Any, x_test: Any, run_dir: Path, scale: int,
+def evaluate_superres(model: Autoencoder, splits: Splits, x_test: Any, run_dir: Path, scale: int,
                       say: Callable[[str], None]) -> dict[str, Any]:
     """Model vs bicubic on the test images (Y channel, border cropped)."""
     from aekit.data.corruptions import bicubic_down, bicubic_up, mod_crop
@@ -172,8 +177,9 @@ def evaluate_superres(model: Any, splits: Any, x_test: Any, run_dir: Path, scale
             "images": per if len(per) <= 50 else []}
 
 
-def evaluate_photo_denoising(model: Any, task: Any, splits: Any, x_test: Any, run_dir: Path,
-                             seed: int, say: Callable[[str], None]) -> dict[str, Any]:
+def evaluate_photo_denoising(model: Autoencoder, task: Task, splits: Splits, x_test: Any,
+                             run_dir: Path, seed: int, say: Callable[[str], None]
+                             ) -> dict[str, Any]:
     """Model vs tuned classical denoisers on whole noisy test images."""
     from aekit.evaluate.baselines import classical_denoisers
     from aekit.evaluate.metrics import (

@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,6 +23,11 @@ from aekit.capabilities import Capability
 from aekit.io import METRICS, load_run, write_json
 from aekit.log import reporter
 from aekit.tasks.pairs import build_task
+
+if TYPE_CHECKING:
+    from aekit.config import RunConfig
+    from aekit.data.splits import Splits
+    from aekit.models.base import Autoencoder
 
 N_TUNE = 100  # validation images used to tune each classical denoiser
 
@@ -81,7 +86,7 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
     return result
 
 
-def _reconstruction(model: Any, cfg: Any, splits: Any, x_test: np.ndarray,
+def _reconstruction(model: Autoencoder, cfg: RunConfig, splits: Splits, x_test: np.ndarray,
                     y_test: np.ndarray | None, say: Any) -> dict[str, Any]:
     """Model vs PCA (and classical denoisers) on the same test inputs."""
     from aekit.evaluate.baselines import classical_denoisers, pca_reconstruct

@@ -33,9 +33,14 @@ import csv
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from aekit.data.splits import Splits
+    from aekit.io import LoadedRun
+    from aekit.models.base import Autoencoder
 
 # per-window anomaly scores of the test split, next to each window's id: recon_mse (the K
 # input steps' reconstruction), future_mse (the F forecast steps), score (all T steps)
@@ -78,7 +83,7 @@ def _copy_blend(last: np.ndarray, mean: np.ndarray, alpha: float, steps: int) ->
     return np.repeat(frame[:, None], steps, axis=1).astype(np.float32)
 
 
-def evaluate_sequence_run(loaded: Any, splits: Any, x_test: np.ndarray,
+def evaluate_sequence_run(loaded: LoadedRun, splits: Splits, x_test: np.ndarray,
                           say: Callable[[str], None]) -> dict[str, Any]:
     """What ``aekit evaluate`` does for a sequence run: metrics + ``window_scores.csv``."""
     from aekit.tasks.infer import corrupted_inputs, predict
@@ -101,7 +106,7 @@ def evaluate_sequence_run(loaded: Any, splits: Any, x_test: np.ndarray,
     return out
 
 
-def evaluate_sequences(model: Any, splits: Any, x_test: np.ndarray, inputs: np.ndarray,
+def evaluate_sequences(model: Autoencoder, splits: Splits, x_test: np.ndarray, inputs: np.ndarray,
                        pred: np.ndarray, say: Callable[[str], None]) -> dict[str, Any]:
     """Model predictions ``pred`` vs copy / mean / PCA baselines; see the module docstring."""
     from aekit.evaluate.baselines import pca_reconstruct

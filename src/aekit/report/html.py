@@ -28,7 +28,7 @@ report: the affected sections say what is missing and how to produce it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aekit.capabilities import Capability
 from aekit.errors import AekitError
@@ -36,6 +36,9 @@ from aekit.io import HISTORY, METRICS, atomic_write_text, load_run, read_json
 from aekit.report.examples import pick_samples
 from aekit.report.page import render_page
 from aekit.report.registry import ReportContext, build_sections
+
+if TYPE_CHECKING:
+    from aekit.config import RunConfig
 
 __all__ = ["FIGURES", "REPORT", "pick_samples", "write_report"]
 
@@ -103,5 +106,5 @@ def _read_history(path: Path) -> tuple[list[dict[str, float]], str | None]:
     return rows, None
 
 
-def _preset_name(cfg: Any) -> str:
+def _preset_name(cfg: RunConfig) -> str:
     return str(cfg.model.preset or cfg.model.name)

@@ -16,7 +16,7 @@ Every verb checks the model's capabilities first and writes files only at the en
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -73,7 +73,7 @@ def generate_images(run: str | Path, n: int, out: str | Path, *, seed: int = 0
     return written
 
 
-def _encode_files(loaded: Any, paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
+def _encode_files(loaded: LoadedRun, paths: list[str]) -> tuple[np.ndarray, np.ndarray]:
     from aekit.tasks.apply import read_images
     from aekit.tasks.infer import encode
 
@@ -82,7 +82,7 @@ def _encode_files(loaded: Any, paths: list[str]) -> tuple[np.ndarray, np.ndarray
 
 
 @torch.no_grad()
-def _decode(loaded: Any, z: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
+def _decode(loaded: LoadedRun, z: np.ndarray, y: np.ndarray | None = None) -> np.ndarray:
     model = loaded.model.eval()
     zt = torch.from_numpy(z.astype(np.float32))
     if Capability.CONDITION in model.capabilities:

@@ -19,7 +19,7 @@ import math
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -27,17 +27,20 @@ import torch
 from aekit.capabilities import Capability
 from aekit.errors import ConfigError, DataError
 
+if TYPE_CHECKING:
+    from aekit.models.base import Autoencoder
+
 DEFAULT_TILE = 256  # input pixels per tile side (before the overlap is added)
 MIN_SIDE = 4  # smallest input side accepted (a 9×9 filter on fewer pixels is meaningless)
 
 
-def min_side(model: Any) -> int:
+def min_side(model: Autoencoder) -> int:
     """The smallest height/width (input pixels) ``model`` accepts."""
     return max(MIN_SIDE, int(getattr(model, "size_multiple", 1)))
 
 
 @torch.no_grad()
-def restore(model: Any, image: np.ndarray, *, tile: int = DEFAULT_TILE) -> np.ndarray:
+def restore(model: Autoencoder, image: np.ndarray, *, tile: int = DEFAULT_TILE) -> np.ndarray:
     """Run an ``any_size`` model on one image: (c, h, w) → (c, h·s, w·s), not clipped.
 
     The image is padded (reflection) to a multiple of ``model.size_multiple`` and the
@@ -91,7 +94,7 @@ def ycbcr_to_rgb(x: np.ndarray) -> np.ndarray:
     return np.stack([r, g, b]).astype(np.float32)
 
 
-def upscale_image(model: Any, image: np.ndarray, *, tile: int = DEFAULT_TILE) -> np.ndarray:
+def upscale_image(model: Autoencoder, image: np.ndarray, *, tile: int = DEFAULT_TILE) -> np.ndarray:
     """Upscale one (c, h, w) photo in [0, 1] with a super-resolution model, clipped.
 
     Colour handling as in the module docstring.
@@ -124,7 +127,7 @@ def check_output_names(images: list[str], out_dir: Path) -> list[str]:
     return names
 
 
-def read_checked(paths: list[str], model: Any, channels: int | None) -> list[np.ndarray]:
+def read_checked(paths: list[str], model: Autoencoder, channels: int | None) -> list[np.ndarray]:
     """Read every file (as ``channels``, or as stored) and check its size before any work."""
     from aekit.data.images import read_image
 
