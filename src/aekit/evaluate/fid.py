@@ -29,12 +29,14 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import nn
 
+from aekit.capabilities import Capability
+from aekit.evaluate.registry import EvalContext, evaluator
 from aekit.log import reporter
 
 if TYPE_CHECKING:
@@ -183,3 +185,17 @@ def sample_quality(samples: np.ndarray, reference: np.ndarray, clf: Classifier
             "class_coverage": float((hist > 0.01).mean()),  # share of classes generated
             "n_samples": int(len(samples)),
             "classifier_test_accuracy": clf.test_accuracy}
+
+
+@evaluator("sample-quality", order=100, exclusive=False, requires={Capability.GENERATE},
+           when=lambda ctx: np.ndim(ctx.x_test) == 4)
+def _sample_quality(ctx: EvalContext) -> dict[str, Any]:
+    """Generative image models: Fréchet distance of samples in a trained classifier's
+    features (needs labels to train it)."""
+    if ctx.splits.dataset.y_train is None:
+        ctx.say("no labels: skipping the sample-quality metric (needs a feature classifier)")
+        return {}
+    clf = classifier_for(ctx.splits.dataset, say=ctx.say)
+    ctx.say(f"sample quality: {ctx.x_test.shape[0]} samples vs the test split")
+    samples = draw_samples(ctx.model, ctx.x_test.shape[0], seed=ctx.cfg.task.eval_seed)
+    return {"generation": sample_quality(samples, ctx.x_test, clf)}

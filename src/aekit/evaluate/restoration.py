@@ -28,7 +28,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from aekit.capabilities import Capability
 from aekit.data.colour import detail_window, y_channel
+from aekit.evaluate.registry import EvalContext, evaluator
 
 if TYPE_CHECKING:
     from aekit.data.splits import Splits
@@ -233,3 +235,21 @@ def evaluate_photo_denoising(model: Autoencoder, task: Task, splits: Splits, x_t
             "gain_db": own["psnr"] - baselines[best]["psnr"],
             "metric_space": "all channels of the whole image, data range 1",
             "images": per if len(per) <= 50 else []}
+
+
+@evaluator("superres", order=20, when=lambda ctx: ctx.task.changes_size)
+def _superres(ctx: EvalContext) -> dict[str, Any]:
+    """Super-resolution: Y-channel PSNR/SSIM with the border cropped, against bicubic."""
+    return evaluate_superres(ctx.model, ctx.splits, ctx.x_test, ctx.loaded.path,
+                             ctx.cfg.task.scale, ctx.say)
+
+
+@evaluator("photo-denoising", order=30,
+           when=lambda ctx: isinstance(ctx.x_test, list) or (
+               Capability.EMBED not in ctx.capabilities
+               and Capability.ANY_SIZE in ctx.capabilities))
+def _photo_denoising(ctx: EvalContext) -> dict[str, Any]:
+    """Whole photos, or a residual denoiser without a code: against tuned classical
+    denoisers, per photo."""
+    return evaluate_photo_denoising(ctx.model, ctx.task, ctx.splits, ctx.x_test,
+                                    ctx.loaded.path, ctx.cfg.task.eval_seed, ctx.say)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from aekit.capabilities import Capability
+from aekit.evaluate.registry import EvalContext, evaluator, evaluators_for
 from aekit.io import METRICS, load_run, write_json
 from aekit.log import reporter
 from aekit.tasks.pairs import build_task
@@ -55,35 +56,18 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
                               "data": data_cfg.source, "task": cfg.task.name}
     if Capability.EMBED in model.capabilities:
         result["code_size"] = model.code_size
-    if model.input_kind == "sequence":  # input/future parts, copy baselines, window scores
-        from aekit.evaluate.sequence import evaluate_sequence_run
-
-        result.update(evaluate_sequence_run(loaded, splits, x_test, say))
-    elif build_task(cfg.task).changes_size:
-        from aekit.evaluate.restoration import evaluate_superres
-
-        result.update(evaluate_superres(model, splits, x_test, loaded.path, cfg.task.scale, say))
-    elif isinstance(x_test, list) or Capability.EMBED not in model.capabilities and \
-            Capability.ANY_SIZE in model.capabilities:  # photos, or a residual denoiser (dncnn)
-        from aekit.evaluate.restoration import evaluate_photo_denoising
-
-        result.update(evaluate_photo_denoising(model, build_task(cfg.task), splits, x_test,
-                                               loaded.path, cfg.task.eval_seed, say))
-    elif Capability.EMBED in model.capabilities:
-        result.update(_reconstruction(model, cfg, splits, x_test, y_test, say))
-    if Capability.GENERATE in model.capabilities and np.ndim(x_test) == 4:
-        if splits.dataset.y_train is None:
-            say("no labels: skipping the sample-quality metric (needs a feature classifier)")
-        else:
-            from aekit.evaluate.fid import classifier_for, draw_samples, sample_quality
-
-            clf = classifier_for(splits.dataset, say=say)
-            say(f"sample quality: {x_test.shape[0]} samples vs the test split")
-            samples = draw_samples(model, x_test.shape[0], seed=cfg.task.eval_seed)
-            result["generation"] = sample_quality(samples, x_test, clf)
+    ctx = EvalContext(loaded, build_task(cfg.task), splits, x_test, y_test, say)
+    for spec in evaluators_for(ctx):  # see aekit.evaluate.registry
+        result.update(spec.fn(ctx))
     result["seconds"] = round(time.perf_counter() - t0, 2)
     write_json(loaded.path / METRICS, result)
     return result
+
+
+@evaluator("reconstruction", order=40, requires={Capability.EMBED})
+def _reconstruction_of(ctx: EvalContext) -> dict[str, Any]:
+    """Autoencoders with a code: the model vs PCA (and classical denoisers) per sample."""
+    return _reconstruction(ctx.model, ctx.cfg, ctx.splits, ctx.x_test, ctx.y_test, ctx.say)
 
 
 def _reconstruction(model: Autoencoder, cfg: RunConfig, splits: Splits, x_test: np.ndarray,

@@ -37,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from aekit.evaluate.registry import EvalContext, evaluator
+
 if TYPE_CHECKING:
     from aekit.data.splits import Splits
     from aekit.io import LoadedRun
@@ -197,3 +199,9 @@ def write_scores(path: Path, scores: dict[str, np.ndarray], ids: np.ndarray | No
         w.writerow([i, "" if ids is None else ids[i], *(f"{scores[c][i]:.6g}" for c in cols)])
     atomic_write_text(path, buf.getvalue())
     return path
+
+
+@evaluator("sequence", order=10, when=lambda ctx: ctx.model.input_kind == "sequence")
+def _sequence(ctx: EvalContext) -> dict[str, Any]:
+    """Sequences: input and future parts, copy / mean-frame / PCA baselines, window scores."""
+    return evaluate_sequence_run(ctx.loaded, ctx.splits, ctx.x_test, ctx.say)
