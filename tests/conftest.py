@@ -37,6 +37,25 @@ def make_blobs_images(n: int, size: int = 8, channels: int = 1, seed: int = 0
     return np.clip(x, 0, 1).astype(np.float32), y.astype(np.int64)
 
 
+def blobs_npz(path: Path, n_train: int = 96, n_test: int = 32) -> str:
+    """Write 4-class blob images (train seed 1, test seed 2) to ``path``; its ``npz:`` spec."""
+    x_tr, y_tr = make_blobs_images(n_train, seed=1)
+    x_te, y_te = make_blobs_images(n_test, seed=2)
+    np.savez(path, x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te)
+    return f"npz:{path}"
+
+
+def tiny_run(root: Path, *train_args: str, n_train: int = 96, n_test: int = 32) -> Path:
+    """The one shared way tests make a tiny trained run: blob images in ``root/tiny.npz``,
+    then ``aekit train --data npz:… *train_args --quiet --out root/run``."""
+    from aekit.cli import main
+
+    data = blobs_npz(root / "tiny.npz", n_train, n_test)
+    run = root / "run"
+    assert main(["train", "--data", data, *train_args, "--quiet", "--out", str(run)]) == 0
+    return run
+
+
 @pytest.fixture
 def tiny_npz(tmp_path: Path) -> str:
     """An ``npz:`` spec with 96 train / 32 test 1×8×8 images in 4 classes."""

@@ -21,7 +21,7 @@ from aekit.cli import main
 from aekit.config import DataConfig, TrainConfig, preset_config
 from aekit.data.splits import make_splits
 from aekit.errors import ConfigError, DataError
-from tests.conftest import make_blobs_images
+from tests.conftest import make_blobs_images, tiny_run
 from tests.conftest import one_error_line as _err_line
 
 
@@ -98,15 +98,9 @@ def test_train_classes_filter_train_and_val_never_test(tiny_npz: str) -> None:
 
 @pytest.fixture(scope="module")
 def one_class_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("score")
-    x_tr, y_tr = make_blobs_images(160, seed=1)
-    x_te, y_te = make_blobs_images(40, seed=2)
-    np.savez(root / "tiny.npz", x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te)
-    run = root / "run"
-    assert main(["train", "--model", "conv", "--data", f"npz:{root / 'tiny.npz'}", "--epochs",
-                 "3", "--batch-size", "8", "--latent-dim", "4", "--lr", "0.003", "--quiet",
-                 "--no-eval", "--set", "data.train_classes=[0]", "--out", str(run)]) == 0
-    return run
+    return tiny_run(tmp_path_factory.mktemp("score"), "--model", "conv", "--epochs", "3",
+                    "--batch-size", "8", "--latent-dim", "4", "--lr", "0.003", "--no-eval",
+                    "--set", "data.train_classes=[0]", n_train=160, n_test=40)
 
 
 def test_score_cli_writes_csv_with_threshold_and_auroc(

@@ -17,18 +17,11 @@ from tests.conftest import one_error_line as _err_line
 @pytest.fixture(scope="module")
 def denoise_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One tiny trained denoising run shared by the tests of this module."""
-    from tests.conftest import make_blobs_images
+    from tests.conftest import tiny_run
 
-    root = tmp_path_factory.mktemp("cli")
-    x_tr, y_tr = make_blobs_images(64, seed=1)
-    x_te, y_te = make_blobs_images(16, seed=2)
-    np.savez(root / "tiny.npz", x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te)
-    run = root / "run"
-    code = main(["train", "--model", "conv", "--data", f"npz:{root / 'tiny.npz'}", "--task",
-                 "denoise", "--noise", "gaussian:0.2", "--epochs", "1", "--batch-size", "16",
-                 "--latent-dim", "6", "--quiet", "--out", str(run)])
-    assert code == 0
-    return run
+    return tiny_run(tmp_path_factory.mktemp("cli"), "--model", "conv", "--task", "denoise",
+                    "--noise", "gaussian:0.2", "--epochs", "1", "--batch-size", "16",
+                    "--latent-dim", "6", n_train=64, n_test=16)
 
 
 def test_help_lists_every_verb_and_import_is_light() -> None:

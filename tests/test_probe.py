@@ -11,7 +11,7 @@ import pytest
 from aekit.cli import main
 from aekit.evaluate.probe import probe_features
 from aekit.tasks.similar import nearest_codes, strip
-from tests.conftest import make_blobs_images
+from tests.conftest import make_blobs_images, tiny_run
 from tests.conftest import one_error_line as _err_line
 
 
@@ -19,14 +19,9 @@ from tests.conftest import one_error_line as _err_line
 def conv_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny trained conv run (latent 4) on 4-class blob images, plus unlabelled data."""
     root = tmp_path_factory.mktemp("probe")
-    x_tr, y_tr = make_blobs_images(96, seed=1)
-    x_te, y_te = make_blobs_images(40, seed=2)
-    np.savez(root / "tiny.npz", x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te)
-    np.save(root / "nolabels.npy", x_tr)
-    run = root / "run"
-    assert main(["train", "--model", "conv", "--data", f"npz:{root / 'tiny.npz'}", "--epochs",
-                 "2", "--batch-size", "16", "--latent-dim", "4", "--quiet", "--no-eval",
-                 "--out", str(run)]) == 0
+    run = tiny_run(root, "--model", "conv", "--epochs", "2", "--batch-size", "16",
+                   "--latent-dim", "4", "--no-eval", n_train=96, n_test=40)
+    np.save(root / "nolabels.npy", make_blobs_images(96, seed=1)[0])
     return run
 
 
