@@ -141,9 +141,10 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     trainer = build_trainer(cfg, run_dir, quiet=quiet, has_val=has_val, n_batches=len(train))
     handler = signal.getsignal(signal.SIGINT)
     try:
+        # weights_only: a checkpoint from someone else's run directory must not run code
         trainer.fit(system, train_dataloaders=batch_loader(train),
                     val_dataloaders=batch_loader(val) if has_val else None,
-                    ckpt_path=ckpt_path)
+                    ckpt_path=ckpt_path, weights_only=True)
     except SystemExit:
         # Lightning ≥ 2.5 turns Ctrl-C into sys.exit(1) after a graceful shutdown; report
         # it as an interruption so the caller can say how to resume.
@@ -155,9 +156,11 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     if trainer.interrupted:
         raise KeyboardInterrupt
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
-    if model.select_best and best and Path(best).is_file():
-        # our own checkpoint, written moments ago; it holds Lightning loop state too
-        state = torch.load(best, map_location="cpu", weights_only=False)["state_dict"]
+    if model.select_best and best and _inside(Path(best), run_dir / "checkpoints") \
+            and Path(best).is_file():
+        # the run's own checkpoint (a path recorded in a resumed checkpoint that points
+        # outside the run directory is never followed); tensors only, no code
+        state = load_checkpoint(Path(best))["state_dict"]
         system.load_state_dict(state)
     model.eval()
     return model, splits, trainer
@@ -274,10 +277,34 @@ def _finish(run_dir: Path, model: Autoencoder) -> Path:
     return run_dir
 
 
-def resume_run(run: str | Path, *, quiet: bool = False) -> Path:
-    """Continue an interrupted run from ``checkpoints/last.ckpt``."""
+def _inside(path: Path, folder: Path) -> bool:
+    """True when ``path`` resolves to a place inside ``folder``."""
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def load_checkpoint(path: Path) -> dict[str, Any]:
+    """A Lightning checkpoint's contents, unpickled with ``weights_only=True`` (tensors,
+    numbers, strings and containers only: a crafted file cannot run code); a file that
+    needs more, or is damaged, is a one-line RunError."""
+    import pickle
+
     import torch
 
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+        first = (str(exc).splitlines() or [type(exc).__name__])[0][:160]
+        raise RunError(f"{path} is not a checkpoint aekit can load safely ({first}); "
+                       f"start the run again with `aekit train --config "
+                       f"{path.parent.parent / CONFIG} --out NEW_DIR`") from None
+
+
+def resume_run(run: str | Path, *, quiet: bool = False) -> Path:
+    """Continue an interrupted run from ``checkpoints/last.ckpt``."""
     run_dir, cfg, _ = read_run_config(run)
     if (run_dir / WEIGHTS).is_file() and not is_worker_rank():
         raise RunError(f"{run_dir} is already complete; nothing to resume")
@@ -286,6 +313,6 @@ def resume_run(run: str | Path, *, quiet: bool = False) -> Path:
         raise RunError(f"{run_dir} has no checkpoints/last.ckpt (interrupted before the first "
                        f"epoch ended); start it again with `aekit train --config "
                        f"{run_dir / CONFIG} --out NEW_DIR`")
-    epoch = int(torch.load(last, map_location="cpu", weights_only=False)["epoch"]) + 1
+    epoch = int(load_checkpoint(last)["epoch"]) + 1
     model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=str(last), keep_epochs=epoch)
     return _finish(run_dir, model)

@@ -1,0 +1,39 @@
+"""Run directories from someone else cannot run code: checkpoints load tensors only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from aekit.cli import main
+from tests.conftest import one_error_line, tiny_run
+
+
+class _Payload:
+    """Pickles to a call that creates ``marker`` when unpickled (what an attacker ships)."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return open, (str(self.marker), "w")
+
+
+def test_resume_refuses_a_checkpoint_that_would_run_code(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run = tiny_run(tmp_path, "--model", "conv", "--epochs", "2", "--batch-size", "16",
+                   "--latent-dim", "3", "--no-eval", n_train=48, n_test=16)
+    (run / "model.safetensors").unlink()  # as if interrupted: resumable
+    last = run / "checkpoints" / "last.ckpt"
+    honest = torch.load(last, map_location="cpu", weights_only=True)  # ours loads safely
+    assert honest["epoch"] == 1
+    marker = tmp_path / "pwned"
+    torch.save({**honest, "epoch": _Payload(marker)}, last)
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run)]) == 2
+    line = one_error_line(capsys)
+    assert "is not a checkpoint aekit can load safely" in line
+    assert not marker.exists()  # nothing ran
+    assert not (run / "model.safetensors").exists()
