@@ -37,3 +37,34 @@ def test_resume_refuses_a_checkpoint_that_would_run_code(
     assert "is not a checkpoint aekit can load safely" in line
     assert not marker.exists()  # nothing ran
     assert not (run / "model.safetensors").exists()
+
+
+def test_a_failed_checkpoint_save_keeps_the_previous_checkpoint(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aekit.engine import checkpoint_io
+    from aekit.engine.checkpoint_io import AtomicCheckpointIO
+
+    io = AtomicCheckpointIO()
+    path = tmp_path / "checkpoints" / "last.ckpt"
+    io.save_checkpoint({"epoch": 1, "w": torch.ones(3)}, path)
+
+    def disk_full(obj: object, f: object) -> None:
+        f.write(b"half a checkpoint")  # type: ignore[attr-defined]
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoint_io.torch, "save", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        io.save_checkpoint({"epoch": 2, "w": torch.zeros(3)}, path)
+    monkeypatch.undo()
+    kept = torch.load(path, map_location="cpu", weights_only=True)
+    assert kept["epoch"] == 1 and torch.equal(kept["w"], torch.ones(3))
+    assert [p.name for p in path.parent.iterdir()] == ["last.ckpt"]  # no temp file left
+
+
+def test_training_writes_checkpoints_through_the_atomic_writer(tmp_path: Path) -> None:
+    from aekit.config import RunConfig
+    from aekit.engine.checkpoint_io import AtomicCheckpointIO
+    from aekit.engine.run import build_trainer
+
+    trainer = build_trainer(RunConfig(), tmp_path, quiet=True, has_val=False, n_batches=1)
+    assert isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO)

@@ -69,6 +69,8 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
     import lightning.pytorch as pl
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
 
+    from aekit.engine.checkpoint_io import AtomicCheckpointIO
+
     t = cfg.train
     monitor = "val_loss" if has_val else "train_loss"
     # Two checkpoint callbacks: Lightning 2.6 writes `save_last` only when a top-k file was
@@ -93,6 +95,7 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
         enable_model_summary=False, num_sanity_val_steps=0, default_root_dir=str(run_dir),
         gradient_clip_val=t.grad_clip, deterministic=False, benchmark=False,
         limit_val_batches=1.0 if has_val else 0,
+        plugins=[AtomicCheckpointIO()],  # a failed save keeps the previous checkpoint
     )
 
 
