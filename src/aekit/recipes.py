@@ -89,7 +89,7 @@ _add(Recipe(
     "gap4-mnist", "textbook global-pooling autoencoder (PyTorch, MNIST)",
     "a 4-number code from Conv 4×4 → AvgPool 9; decoder ConvTranspose 5/5/4",
     ("data.source=mnist", "model.name=layers",
-     "model.encoder=[conv:4:4:3:0,relu,avgpool:9]",
+     "model.encoder=[conv:4:4:3:0,relu,avgpool:9]", "model.init=torch",
      "model.decoder=[convT:16:5:1:0,relu,convT:8:5:2:0,relu,convT:in:4:2:0,sigmoid]",
      "model.loss=mse", "train.optimizer=adam", "train.lr=0.02", "train.batch_size=32",
      "train.epochs=20"),

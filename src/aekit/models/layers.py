@@ -25,12 +25,20 @@ Layer specs (``C`` channels, ``K`` kernel, ``S`` stride, ``P`` padding, ``N`` un
 The code is the encoder's output, flattened (``encode`` returns ``(b, d)``). The decoder
 starts from the encoder's output shape, or from the flat code when its first layer is
 ``dense``; it must end in the input's shape (checked at build time, one-line error).
+
+Initialisation matters for reproducing a book: ``model.init=glorot`` (the default) is
+Keras's — Glorot-uniform weights, zero biases — which most of these layouts were tuned
+with; ``torch`` keeps PyTorch's layer defaults (for PyTorch books). Measured
+(``python benchmarks/layer_init.py``): the blog's MNIST model with a 2-number code at
+RMSprop lr 1e-3 collapses to the mean image under PyTorch's defaults and trains under
+Glorot's.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -53,6 +61,9 @@ class LayersConfig(ModelConfig):
         "conv:16:3:2", "relu", "conv:32:3:2", "relu"])
     decoder: list[str] = field(default_factory=lambda: [
         "convT:16:3:2", "relu", "convT:in:3:2", "sigmoid"])
+    init: str = "glorot"  # glorot (Keras: Glorot-uniform weights, zero biases) | torch
+
+    CHOICES: ClassVar[dict[str, tuple[str | None, ...]]] = {"init": ("glorot", "torch")}
 
     def check(self) -> None:
         super().check()
@@ -190,6 +201,11 @@ class LayersAutoencoder(Autoencoder):
             raise ConfigError(f"the decoder ends in shape {out_shape}, but the samples are "
                               f"{self.input_shape}: change model.decoder")
         self.decoder = nn.Sequential(*head, *body)
+        if cfg.init == "glorot":
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d | nn.ConvTranspose2d | nn.Linear):
+                    nn.init.xavier_uniform_(m.weight)
+                    nn.init.zeros_(m.bias)
 
 
 register_preset("layers", LayersConfig(),
