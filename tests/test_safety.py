@@ -68,3 +68,26 @@ def test_training_writes_checkpoints_through_the_atomic_writer(tmp_path: Path) -
 
     trainer = build_trainer(RunConfig(), tmp_path, quiet=True, has_val=False, n_batches=1)
     assert isinstance(trainer.strategy.checkpoint_io, AtomicCheckpointIO)
+
+
+def test_denoise_never_overwrites_an_input_in_the_noisy_folder(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import numpy as np
+
+    from aekit.data.images import write_image
+
+    (tmp_path / "r").mkdir()
+    run = tiny_run(tmp_path / "r", "--model", "conv", "--task", "denoise", "--epochs", "1",
+                   "--batch-size", "16", "--latent-dim", "3", "--no-eval", n_train=32,
+                   n_test=8)
+    out = tmp_path / "d"
+    (out / "noisy").mkdir(parents=True)
+    mine = out / "noisy" / "a.png"
+    write_image(mine, np.random.default_rng(0).random((1, 8, 8)))
+    before = mine.read_bytes()
+    capsys.readouterr()
+    assert main(["denoise", str(run), str(mine), "--noise", "gaussian:0.3",
+                 "--out", str(out)]) == 2
+    assert "would overwrite the input" in one_error_line(capsys)
+    assert mine.read_bytes() == before
+    assert sorted(p.name for p in out.rglob("*")) == ["a.png", "noisy"]  # nothing written

@@ -82,7 +82,7 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
         if noisy_list is not None:
             named += [(f"noisy/{n}", np.clip(v, 0, 1)) for n, v in zip(names, noisy_list,
                                                                       strict=True)]
-        return write_all(out_dir, named)[: len(names)]
+        return write_all(out_dir, named, inputs=images)[: len(names)]
     x = np.stack(read_images(images, shape, resize))  # (n, c, h, w)
     noisy = None
     if noise is not None:
@@ -91,4 +91,4 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
     named = list(zip(names, np.clip(x_hat, 0, 1), strict=True))
     if noisy is not None:
         named += [(f"noisy/{n}", v) for n, v in zip(names, np.clip(noisy, 0, 1), strict=True)]
-    return write_all(out_dir, named)[: len(names)]
+    return write_all(out_dir, named, inputs=images)[: len(names)]

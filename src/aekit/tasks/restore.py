@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,11 +145,20 @@ def read_checked(paths: list[str], model: Autoencoder, channels: int | None) -> 
     return images
 
 
-def write_all(out_dir: Path, named: list[tuple[str, np.ndarray]]) -> list[Path]:
+def write_all(out_dir: Path, named: list[tuple[str, np.ndarray]],
+              inputs: Sequence[str | Path] = ()) -> list[Path]:
     """Write images into a hidden staging folder inside ``out_dir``, then move them in
-    place: an error part-way leaves no partial output behind."""
+    place: an error part-way leaves no partial output behind. An output that would land
+    on one of ``inputs`` (paths compared resolved, e.g. ``--out D`` with an input in
+    ``D/noisy/``) is refused before anything is written."""
     from aekit.data.images import write_image
 
+    protected = {Path(p).resolve(): p for p in inputs}
+    for name, _ in named:
+        hit = protected.get((out_dir / name).resolve())
+        if hit is not None:
+            raise ConfigError(f"the output {out_dir / name} would overwrite the input {hit}; "
+                              f"choose another --out")
     created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".aekit-partial-", dir=out_dir))
@@ -202,4 +212,4 @@ def upscale_files(run: str | Path, images: list[str], out: str | Path, *,
             progress(f"{i + 1}/{len(names)} {name}: {img.shape[2]}×{img.shape[1]} → "
                      f"{img.shape[2] * model.scale}×{img.shape[1] * model.scale}")
         results.append((name, upscale_image(model, img, tile=tile)))
-    return write_all(out_dir, results)
+    return write_all(out_dir, results, inputs=images)
