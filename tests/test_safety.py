@@ -91,3 +91,23 @@ def test_denoise_never_overwrites_an_input_in_the_noisy_folder(
     assert "would overwrite the input" in one_error_line(capsys)
     assert mine.read_bytes() == before
     assert sorted(p.name for p in out.rglob("*")) == ["a.png", "noisy"]  # nothing written
+
+
+def test_only_one_training_takes_a_run_directory(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from aekit.engine.run import LOCK
+    from tests.conftest import blobs_npz
+
+    data = blobs_npz(tmp_path / "t.npz", 32, 8)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / LOCK).touch()  # a training that is running right now holds the directory
+    argv = ["train", "--model", "conv", "--latent-dim", "3", "--data", data, "--epochs", "1",
+            "--no-eval", "--quiet", "--out", str(out)]
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "another `aekit train` is writing" in one_error_line(capsys)
+    assert sorted(p.name for p in out.iterdir()) == [LOCK]  # nothing of ours written
+    (out / LOCK).unlink()  # it finished
+    assert main(argv) == 0
+    assert not (out / LOCK).exists() and (out / "model.safetensors").is_file()

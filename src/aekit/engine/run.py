@@ -11,6 +11,7 @@ see :mod:`aekit.engine.batches`).
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import signal
 import sys
@@ -210,7 +211,16 @@ def is_worker_rank() -> bool:
     return getattr(rank_zero_only, "rank", 0) != 0
 
 
-def _prepare_new_dir(out: Path) -> None:
+LOCK = ".aekit-train.lock"  # held by the one `aekit train` writing a new run directory
+
+
+def _prepare_new_dir(out: Path) -> Path:
+    """Check that ``out`` can become a new run directory and take it: create it and its
+    lock file exclusively, so of two trainings started into one ``--out`` exactly one
+    proceeds (the other gets a one-line error). Returns the lock file."""
+    if (out / LOCK).exists():
+        raise RunError(f"another `aekit train` is writing {out} (it holds {out / LOCK}); "
+                       f"wait for it, or delete {out} if none is running")
     if out.exists():
         if (out / WEIGHTS).is_file():
             raise RunError(f"{out} already holds a finished run; choose another --out or "
@@ -221,6 +231,16 @@ def _prepare_new_dir(out: Path) -> None:
         if out.is_file() or any(out.iterdir()):
             raise RunError(f"{out} exists and is not empty; choose a new --out directory")
     out.mkdir(parents=True, exist_ok=True)
+    lock = out / LOCK
+    try:
+        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        raise RunError(f"another `aekit train` is writing {out} (it holds {lock}); wait "
+                       f"for it, or delete {out} if none is running") from None
+    if (out / CONFIG).exists():  # it finished its checks first and wrote its config
+        lock.unlink(missing_ok=True)
+        raise RunError(f"another `aekit train` is writing {out}; choose another --out")
+    return lock
 
 
 def prepare_config(cfg: RunConfig) -> None:
@@ -253,7 +273,7 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     # made from the loaded data once, before anything is written (bad extra photos refused)
     splits = make_splits(cfg.data, cfg.train.seed, ds=ds)
     created = not run_dir.exists()
-    _prepare_new_dir(run_dir)
+    lock = _prepare_new_dir(run_dir)
     meta = {"aekit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
             "data_fingerprint": ds.fingerprint, "input_shape": list(shape),
             "data_info": {"origin": ds.origin, "classes": ds.classes, "kind": ds.kind}}
@@ -263,6 +283,7 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     try:
         model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=None, keep_epochs=None,
                            splits=splits)
+        return _finish(run_dir, model)
     except AekitError:
         # e.g. NaN loss: nothing worth keeping and nothing to resume from
         if created:
@@ -271,7 +292,8 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     except KeyboardInterrupt:
         LOG.warning(f"interrupted; continue with `aekit train --resume {run_dir}`")
         raise
-    return _finish(run_dir, model)
+    finally:
+        lock.unlink(missing_ok=True)
 
 
 def _finish(run_dir: Path, model: Autoencoder) -> Path:
