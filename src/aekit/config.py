@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
@@ -102,6 +103,12 @@ class ModelConfig:
                                       f"{valid}")
         if self.latent_dim is not None and self.latent_dim < 1:
             raise ConfigError(f"model.latent_dim must be ≥ 1; got {self.latent_dim}")
+        for f in fields(self):  # every list of sizes (hidden, filters, kernels, …)
+            value = getattr(self, f.name)
+            if isinstance(value, list) and value and all(isinstance(v, int) for v in value) \
+                    and min(value) < 1:
+                raise ConfigError(f"model.{f.name} holds sizes, which must be ≥ 1 "
+                                  f"(e.g. [256, 128]); got {value}")
         if not 0.0 < self.sparsity_target < 1.0:
             raise ConfigError("model.sparsity_target must be in (0, 1)")
         if self.loss == "bce" and self.output_activation != "sigmoid":
@@ -466,8 +473,8 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError(f"train.epochs must be ≥ 1; got {t.epochs}")
     if t.batch_size < 1:
         raise ConfigError(f"train.batch_size must be ≥ 1; got {t.batch_size}")
-    if t.lr is not None and not t.lr > 0:
-        raise ConfigError(f"train.lr must be > 0; got {t.lr}")
+    if t.lr is not None and not (t.lr > 0 and math.isfinite(t.lr)):
+        raise ConfigError(f"train.lr must be a finite number > 0; got {t.lr}")
     if t.momentum is not None and not 0.0 <= t.momentum < 1.0:
         raise ConfigError(f"train.momentum must be in [0, 1); got {t.momentum}")
     if not 0.0 <= cfg.data.val_fraction < 1.0:

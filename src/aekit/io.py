@@ -17,6 +17,7 @@ leaves a half-written file that looks complete.
 from __future__ import annotations
 
 import json
+import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -121,6 +122,14 @@ def read_run_config(run: str | Path) -> tuple[Path, RunConfig, dict[str, Any]]:
         raise RunError(f"{cfg_path} does not match this aekit: {exc}") from None
     if "input_shape" not in meta:
         raise RunError(f"{cfg_path} lacks input_shape; the run directory is damaged")
+    shape = meta["input_shape"]
+    if not (isinstance(shape, list) and 1 <= len(shape) <= 4
+            and all(isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= 2**20
+                    for s in shape)
+            and math.prod(shape) <= 2**31):
+        raise RunError(f"{cfg_path} has input_shape {str(shape)[:60]}, which is not a sample "
+                       f"shape (1 to 4 whole sizes ≥ 1, at most 2^31 values); the run "
+                       f"directory is damaged")
     return path, cfg, meta
 
 

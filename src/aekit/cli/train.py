@@ -117,6 +117,9 @@ def _cmd_train(args: argparse.Namespace) -> int:
         if not args.out:
             raise AekitError("train needs --out RUN_DIR (or --resume RUN_DIR)")
         cfg = config_from_cli(args)
+        if args.noise is not None and not build_task(cfg.task).corrupts:
+            raise AekitError(f"--noise is for --task denoise (this run's task is "
+                             f"{cfg.task.name}, which does not corrupt its inputs)")
         if args.scale is not None and not build_task(cfg.task).changes_size:
             raise AekitError(f"--scale is for --task superres (this run's task is "
                              f"{cfg.task.name})")

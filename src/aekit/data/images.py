@@ -201,10 +201,29 @@ def convert_channels(x: np.ndarray, channels: int) -> np.ndarray:
                     "use channels 1 or 3")
 
 
+def physical_memory() -> int:
+    """This machine's RAM in bytes (0 where the platform does not say)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return 0
+
+
 def conform(x: np.ndarray, image_size: int | None, channels: int | None) -> np.ndarray:
     """Apply the optional ``image_size`` (square) and ``channels`` requests to a batch."""
     if image_size is not None and image_size < 1:
         raise DataError(f"image_size must be a positive number of pixels, not {image_size}")
+    if image_size is not None:  # refuse, before allocating, what cannot fit in memory
+        c = channels or (x.shape[1] if x.ndim == 4 else 1)
+        need = x.shape[0] * c * image_size * image_size * 4  # float32 after resizing
+        have = physical_memory()
+        if have and need > 0.8 * have:
+            raise DataError(f"data.image_size={image_size} makes {x.shape[0]} images of "
+                            f"{c}×{image_size}×{image_size} ({need / 2**30:,.0f} GB as "
+                            f"float32); this machine has {have / 2**30:.0f} GB: choose a "
+                            f"smaller image_size")
     if channels == 1:  # fewer channels first: less to resize
         x = convert_channels(x, channels)
     if image_size is not None:

@@ -186,6 +186,7 @@ def check_model_for(cfg: RunConfig, data_kind: str, shape: tuple[int, ...]) -> N
     if upscales and not task.changes_size:
         raise ConfigError(f"{name} upscales images; train it with --task superres "
                           f"--scale 2|3|4")
+    check_model_memory(cfg, shape)
     model = build_model(cfg.model, shape)  # raises ConfigError for sizes it can't take
     caps = model.capabilities
     if Capability.EMBED not in caps and Capability.ANY_SIZE in caps and not task.restores:
@@ -198,6 +199,27 @@ def check_model_for(cfg: RunConfig, data_kind: str, shape: tuple[int, ...]) -> N
         raise ConfigError(f"{cfg.data.source} holds photos of different sizes: train a fully "
                           f"convolutional model on their patches ({upscaling_presets()}, "
                           f"dncnn, dncnn-s or conv-full)")
+
+
+def check_model_memory(cfg: RunConfig, shape: tuple[int, ...]) -> None:
+    """Refuse, in one line and before allocating anything, a model whose training state
+    (weights, gradients and two Adam moments in float32: 16 bytes a parameter) would not
+    fit in this machine's memory. The model is built on PyTorch's meta device, which
+    records shapes without storage."""
+    import torch
+
+    from aekit.data.images import physical_memory
+    from aekit.models import build_model
+
+    with torch.device("meta"):
+        params = sum(p.numel() for p in build_model(cfg.model, shape).parameters())
+    need, have = params * 16, physical_memory()
+    if have and need > 0.8 * have:
+        raise ConfigError(f"the {cfg.model.preset or cfg.model.name} model for samples of "
+                          f"shape {tuple(shape)} has {params:,} parameters ("
+                          f"{need / 2**30:,.0f} GB to train); this machine has "
+                          f"{have / 2**30:.0f} GB: choose a smaller model (latent_dim, "
+                          f"hidden, filters) or smaller images")
 
 
 def is_worker_rank() -> bool:

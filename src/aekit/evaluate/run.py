@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from aekit.capabilities import Capability
+from aekit.errors import ConfigError
 from aekit.evaluate.registry import EvalContext, evaluator, evaluators_for
 from aekit.io import METRICS, load_run, write_json
 from aekit.log import reporter
@@ -40,6 +41,8 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
     """Evaluate ``run`` on the test split of its data (or of ``data``); write metrics.json."""
     from aekit.rundata import splits_for_run
 
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be ≥ 1 (the number of test samples); got {limit}")
     say = reporter("evaluate", progress)
     t0 = time.perf_counter()
     loaded = load_run(run)

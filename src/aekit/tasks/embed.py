@@ -31,6 +31,8 @@ def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split:
     out_path = Path(out)
     if out_path.suffix not in (".npy", ".csv"):
         raise ConfigError(f"--out {out_path}: use a .npy or .csv file name")
+    if limit is not None and limit < 1:
+        raise ConfigError(f"--limit must be ≥ 1 (the number of samples to encode); got {limit}")
     loaded = load_run(run)
     require_codes(loaded, "encode")
     _, splits = splits_for_run(loaded, data, verb="encode")
@@ -97,6 +99,10 @@ def decode_file(run: str | Path, codes: str | Path, out: str | Path) -> list[Pat
         raise DataError(f"{p}: no such file")
     try:
         z = np.load(p, allow_pickle=False)
+        if not np.issubdtype(z.dtype, np.number) or np.iscomplexobj(z) \
+                or np.issubdtype(z.dtype, np.timedelta64):
+            raise DataError(f"{p} holds {z.dtype} values; codes must be real numbers "
+                            f"(write them with `aekit encode` or np.save of a float array)")
     except (ValueError, OSError) as exc:
         raise DataError(f"{p} is not a readable .npy array ({exc})") from None
     d = loaded.model.code_size

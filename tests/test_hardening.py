@@ -1,0 +1,79 @@
+"""Bad input a hostile user tried: one line, exit 2, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from aekit.cli import main
+from tests.conftest import blobs_npz, one_error_line, tiny_run
+
+
+@pytest.fixture(scope="module")
+def conv_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tiny_run(tmp_path_factory.mktemp("hard"), "--model", "conv", "--epochs", "1",
+                    "--batch-size", "16", "--latent-dim", "3", "--no-eval", n_train=32,
+                    n_test=8)
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--lr", "inf"], "train.lr must be a finite number > 0"),
+    (["--lr", "nan"], "train.lr must be a finite number > 0"),
+    (["--set", "model.hidden=[0]"], "model.hidden holds sizes, which must be ≥ 1"),
+    (["--set", "model.hidden=[-5,3]"], "model.hidden holds sizes, which must be ≥ 1"),
+    (["--latent-dim", "1000000000"], "GB to train); this machine has"),
+    (["--set", "data.image_size=100000"], "data.image_size=100000 makes"),
+    (["--noise", "gaussian:0.3"], "--noise is for --task denoise"),
+])
+def test_train_refuses_in_one_line_and_writes_nothing(
+        args: list[str], needle: str, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    data = blobs_npz(tmp_path / "t.npz", 32, 8)
+    out = tmp_path / "run"
+    assert main(["train", "--model", "dense", "--data", data, "--epochs", "1", "--quiet",
+                 *args, "--out", str(out)]) == 2
+    assert needle in one_error_line(capsys)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("limit", ["0", "-1"])
+def test_encode_and_evaluate_refuse_a_limit_below_one(
+        limit: str, conv_run: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "codes.npy"
+    assert main(["encode", str(conv_run), "--limit", limit, "--out", str(out)]) == 2
+    assert "--limit must be ≥ 1" in one_error_line(capsys) and not out.exists()
+    assert main(["evaluate", str(conv_run), "--limit", limit]) == 2
+    assert "--limit must be ≥ 1" in one_error_line(capsys)
+    assert not (conv_run / "metrics.json").exists()
+
+
+@pytest.mark.parametrize("shape", [[10**9, 10**9], ["a", 8, 8], [], [1, 8, 8, 8, 8], [0, 8]])
+def test_a_damaged_input_shape_in_config_json_is_one_line(
+        shape: list[object], conv_run: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    run = tmp_path / "copy"
+    shutil.copytree(conv_run, run)
+    raw = json.loads((run / "config.json").read_text())
+    raw["input_shape"] = shape
+    (run / "config.json").write_text(json.dumps(raw))
+    assert main(["evaluate", str(run)]) == 2
+    assert "which is not a sample shape" in one_error_line(capsys)
+
+
+@pytest.mark.parametrize("values", [np.array(["a", "b", "c"]),
+                                    np.ones((2, 3)) * (1 + 2j)])
+def test_decode_refuses_codes_that_are_not_real_numbers(
+        values: np.ndarray, conv_run: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    codes = tmp_path / "codes.npy"
+    np.save(codes, values)
+    out = tmp_path / "dec"
+    assert main(["decode", str(conv_run), str(codes), "--out", str(out)]) == 2
+    assert "codes must be real numbers" in one_error_line(capsys)
+    assert not out.exists()
