@@ -111,3 +111,13 @@ def test_only_one_training_takes_a_run_directory(tmp_path: Path,
     (out / LOCK).unlink()  # it finished
     assert main(argv) == 0
     assert not (out / LOCK).exists() and (out / "model.safetensors").is_file()
+
+
+def test_weights_get_the_same_permissions_as_the_other_run_files(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    run = tiny_run(tmp_path, "--model", "conv", "--epochs", "1", "--batch-size", "16",
+                   "--latent-dim", "3", "--no-eval", n_train=32, n_test=8)
+    mode = stat.S_IMODE(os.stat(run / "model.safetensors").st_mode)
+    assert mode == stat.S_IMODE(os.stat(run / "config.json").st_mode)

@@ -81,6 +81,9 @@ def save_weights(model: Any, path: Path) -> None:
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     tmp = path.with_name(f".{path.name}.tmp")
     save_file(state, str(tmp), metadata={"aekit_version": __version__})
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # as every other file of the run (safetensors makes 0600)
     os.replace(tmp, path)
 
 

@@ -124,7 +124,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
             raise AekitError(f"--scale is for --task superres (this run's task is "
                              f"{cfg.task.name})")
         run_dir = train(cfg, args.out, quiet=args.quiet, evaluate=not args.no_eval)
-    print(f"run written to {run_dir}")
+    from aekit.engine.run import is_worker_rank
+
+    if not is_worker_rank():  # DDP: the other ranks train too, rank 0 reports
+        print(f"run written to {run_dir}")
     return 0
 
 
