@@ -77,3 +77,19 @@ def test_decode_refuses_codes_that_are_not_real_numbers(
     assert main(["decode", str(conv_run), str(codes), "--out", str(out)]) == 2
     assert "codes must be real numbers" in one_error_line(capsys)
     assert not out.exists()
+
+
+def test_decode_never_overwrites_a_users_file(conv_run: Path, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    codes = tmp_path / "codes.npy"
+    np.save(codes, np.zeros((2, 3), np.float32))
+    out = tmp_path / "dec"
+    out.mkdir()
+    mine = out / "000001.png"
+    mine.write_bytes(b"my own picture")
+    assert main(["decode", str(conv_run), str(codes), "--out", str(out)]) == 2
+    assert "already exists" in one_error_line(capsys)
+    assert mine.read_bytes() == b"my own picture" and sorted(out.iterdir()) == [mine]
+    fresh = tmp_path / "fresh"
+    assert main(["decode", str(conv_run), str(codes), "--out", str(fresh)]) == 0
+    assert sorted(p.name for p in fresh.iterdir()) == ["000000.png", "000001.png"]

@@ -85,7 +85,6 @@ def _save_npy(path: Path, arr: np.ndarray) -> None:
 
 def decode_file(run: str | Path, codes: str | Path, out: str | Path) -> list[Path]:
     """Decode an (n, code_size) ``.npy`` file into ``OUT/000000.png`` …"""
-    from aekit.data.images import write_image
     from aekit.io import load_run
     from aekit.rundata import require_codes
     from aekit.tasks.infer import decode
@@ -116,13 +115,14 @@ def decode_file(run: str | Path, codes: str | Path, out: str | Path) -> list[Pat
     if len(loaded.input_shape) != 3:
         raise ConfigError(f"{loaded.path} decodes to vectors, not images; decode them from "
                           f"Python with aekit.tasks.infer.decode")
+    from aekit.tasks.restore import write_all
+
     x = np.clip(decode(loaded.model, z.astype(np.float32)), 0, 1)
     out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     width = max(6, len(str(len(x))))
-    written = []
-    for i, img in enumerate(x):
-        path = out_dir / f"{i:0{width}d}.png"
-        write_image(path, img)
-        written.append(path)
-    return written
+    names = [f"{i:0{width}d}.png" for i in range(len(x))]
+    taken = [n for n in names if (out_dir / n).exists()]
+    if taken:
+        raise DataError(f"{out_dir / taken[0]} already exists; decode writes {names[0]} … "
+                        f"{names[-1]}, so choose an empty --out")
+    return write_all(out_dir, list(zip(names, x, strict=True)))  # staged, then moved
