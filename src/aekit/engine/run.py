@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from aekit import __version__
 from aekit.capabilities import Capability
-from aekit.config import RunConfig, validate
+from aekit.config import RunConfig, TrainConfig, validate
 from aekit.errors import AekitError, ConfigError, DataError, RunError
 from aekit.io import CONFIG, HISTORY, WEIGHTS, read_run_config, save_weights, write_config
 from aekit.log import LOG, reporter
@@ -265,13 +265,59 @@ def _prepare_new_dir(out: Path) -> Path:
     return lock
 
 
+# precision names Lightning takes (its short forms too), and the accelerators it knows
+PRECISIONS = ("auto", "64", "32", "16", "bf16", "64-true", "32-true", "16-true", "bf16-true",
+              "16-mixed", "bf16-mixed", "transformer-engine", "transformer-engine-float16")
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
+
+
+def check_devices(t: TrainConfig) -> None:
+    """Refuse, in one line and before anything is loaded or written, device requests this
+    machine cannot meet: an unknown accelerator, precision or strategy, a GPU where there
+    is none, more CPU processes than cores (``--devices 99`` started 99 processes and
+    hung), a device count below one."""
+    import torch
+    from lightning.pytorch.strategies import StrategyRegistry
+
+    if t.accelerator not in ACCELERATORS:
+        raise ConfigError(f"--accelerator {t.accelerator!r} is not one of: "
+                          f"{', '.join(ACCELERATORS)}")
+    if t.precision not in PRECISIONS:
+        raise ConfigError(f"--precision {t.precision!r} is not one of: {', '.join(PRECISIONS)}")
+    strategies = sorted(StrategyRegistry)
+    if t.strategy != "auto" and t.strategy not in strategies:
+        raise ConfigError(f"--strategy {t.strategy!r} is not a Lightning strategy; choose "
+                          f"auto or one of: {', '.join(s for s in strategies if '_' not in s)}")
+    gpus = torch.cuda.device_count()
+    if t.accelerator in ("gpu", "cuda") and gpus == 0:
+        raise ConfigError(f"--accelerator {t.accelerator} but this machine has no CUDA GPU; "
+                          f"use --accelerator cpu (or auto)")
+    if t.devices == "auto":
+        return
+    try:
+        ids = [int(d) for d in t.devices.split(",") if d.strip()]
+    except ValueError:
+        raise ConfigError(f"--devices must be auto, a count (e.g. 2) or device ids (e.g. "
+                          f"0,1); got {t.devices!r}") from None
+    count = ids[0] if len(ids) == 1 and "," not in t.devices else len(ids)
+    if count < 1:
+        raise ConfigError(f"--devices must be at least 1; got {t.devices}")
+    on_gpu = t.accelerator in ("gpu", "cuda") or (t.accelerator == "auto" and gpus > 0)
+    have = gpus if on_gpu else (os.cpu_count() or 1)
+    if count > have:
+        kind = "GPUs" if on_gpu else "CPU cores (each device is one training process)"
+        raise ConfigError(f"--devices {t.devices} asks for {count} devices; this machine has "
+                          f"{have} {kind}")
+
+
 def prepare_config(cfg: RunConfig) -> None:
-    """Check ``cfg`` in full (ranges, choices, the task and its noise spec) and put the
-    optimizer's defaults in, so config.json records the learning rate used."""
+    """Check ``cfg`` in full (ranges, choices, the task and its noise spec, the devices)
+    and put the optimizer's defaults in, so config.json records the learning rate used."""
     from aekit.tasks.pairs import build_task
 
     validate(cfg)
     build_task(cfg.task)  # unknown task / bad noise spec → one-line ConfigError
+    check_devices(cfg.train)
     cfg.train.resolve_defaults()
 
 
