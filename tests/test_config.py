@@ -189,3 +189,13 @@ def test_rmsprop_honours_momentum() -> None:
 def test_preset_config_refuses_a_field_the_family_lacks() -> None:
     with pytest.raises(ConfigError, match="model 'conv' has no field 'hidden'; its fields:"):
         preset_config("conv", hidden=[8])
+
+
+def test_near_misses_get_did_you_mean() -> None:
+    with pytest.raises(ConfigError, match=r"unknown model 'convv'; .* — did you mean 'conv'\?"):
+        preset_config("convv")
+    with pytest.raises(ConfigError, match=r"unknown key 'train.lrr'; .* — did you mean 'lr'\?"):
+        apply_overrides(RunConfig(), ["train.lrr=1"])
+    with pytest.raises(ConfigError) as e:
+        preset_config("zzzz")
+    assert "did you mean" not in str(e.value)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from aekit.errors import ConfigError
-from aekit.registry import MODELS, PRESETS
+from aekit.registry import MODELS, PRESETS, did_you_mean
 
 
 @dataclass
@@ -338,8 +338,9 @@ def preset_config(name: str, **values: Any) -> ModelConfig:
     elif name in MODELS:
         cfg = model_config_class(name)(name=name)
     else:
-        known = ", ".join(sorted(set(PRESETS.names()) | set(MODELS.names())))
-        raise ConfigError(f"unknown model {name!r}; choose one of: {known}")
+        names = sorted(set(PRESETS.names()) | set(MODELS.names()))
+        raise ConfigError(f"unknown model {name!r}; choose one of: {', '.join(names)}"
+                          f"{did_you_mean(name, names)}")
     names = {f.name for f in fields(cfg)} - {"name", "preset"}
     unknown = sorted(set(values) - names)
     if unknown:
@@ -388,8 +389,9 @@ def set_key(cfg: RunConfig, key: str, value: Any, *, where: str = "--set") -> No
     if name not in hints or name == "CHOICES":
         valid = ", ".join(f"{section_name}.{f.name}" for f in fields(section))
         family = f" ({section.name} family)" if section_name == "model" else ""
-        raise ConfigError(f"{where}: unknown key {key!r}; valid {section_name}{family} keys: "
-                          f"{valid}")
+        hint = did_you_mean(name, [f.name for f in fields(section)])
+        raise ConfigError(f"{where}: unknown key {key!r}; valid {section_name}{family} "
+                          f"keys: {valid}{hint}")
     setattr(section, name, _coerce(value, hints[name], key))
 
 

@@ -14,7 +14,7 @@ above it. This is the one import by name in aekit, and it goes through this modu
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -62,7 +62,8 @@ class Registry:
             return self._items[name]
         except KeyError:
             known = ", ".join(sorted(self._items)) or "(none)"
-            raise ConfigError(f"unknown {self.kind} {name!r}; choose one of: {known}") from None
+            raise ConfigError(f"unknown {self.kind} {name!r}; choose one of: {known}"
+                              f"{did_you_mean(name, self._items)}") from None
 
     def config_of(self, name: str) -> Any:
         """The config class registered with ``name`` (one-line error if unknown)."""
@@ -92,6 +93,14 @@ class Registry:
     def __len__(self) -> int:
         self._load()
         return len(self._items)
+
+
+def did_you_mean(name: str, choices: Iterable[str]) -> str:
+    """``" — did you mean 'conv'?"`` for a near miss among ``choices``, else ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(name), list(choices), n=1, cutoff=0.75)
+    return f" — did you mean {close[0]!r}?" if close else ""
 
 
 @dataclass(frozen=True)
