@@ -194,3 +194,44 @@ def test_last_checkpoint_follows_every_epoch_even_without_improvement(
     last = torch.load(run / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
     best = torch.load(run / "checkpoints" / "best.ckpt", map_location="cpu", weights_only=False)
     assert (last["epoch"], best["epoch"]) == (2, 0)
+
+
+def test_a_moved_run_keeps_its_best_score_when_resumed(tmp_path: Path) -> None:
+    """Lightning drops the best score of a checkpoint from another folder; aekit maps
+    the recorded paths into the run's folder and keeps it (mv between interrupt and
+    resume)."""
+    from aekit.engine.checkpoint_io import RunCheckpoint
+
+    old = RunCheckpoint(dirpath=str(tmp_path / "x" / "checkpoints"), filename="best",
+                        monitor="val_loss", mode="min")
+    old.best_model_score = torch.tensor(0.0123)
+    old.best_model_path = str(tmp_path / "x" / "checkpoints" / "best.ckpt")
+    old.best_k_models = {old.best_model_path: old.best_model_score}
+    state = old.state_dict()
+    moved = RunCheckpoint(dirpath=str(tmp_path / "y" / "checkpoints"), filename="best",
+                          monitor="val_loss", mode="min")
+    moved.load_state_dict(state)
+    assert float(moved.best_model_score) == pytest.approx(0.0123)
+    assert moved.best_model_path == str(tmp_path / "y" / "checkpoints" / "best.ckpt")
+    assert list(moved.best_k_models) == [moved.best_model_path]
+
+
+def test_resume_after_moving_the_run_directory_is_exact(
+        tiny_npz: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    from tests.conftest import interrupt_training
+
+    cfg = _cfg(tiny_npz, train__epochs=3, task__name="denoise")
+    straight = train_run(cfg, tmp_path / "a", quiet=True, evaluate=False)
+    restore = interrupt_training(monkeypatch, epoch=2, batch=1)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(_cfg(tiny_npz, train__epochs=3, task__name="denoise"), tmp_path / "b",
+                  quiet=True, evaluate=False)
+    restore()
+    shutil.move(tmp_path / "b", tmp_path / "moved")
+    resumed = resume_run(tmp_path / "moved", quiet=True, evaluate=False)
+    a, b = load_file(str(straight / "model.safetensors")), load_file(
+        str(resumed / "model.safetensors"))
+    for k in a:
+        assert torch.equal(a[k], b[k]), k

@@ -1,4 +1,4 @@
-"""Checkpoints written so that a failed save never destroys the previous one.
+"""Checkpoints that a failed save cannot destroy and a moved run directory cannot confuse.
 
 Lightning's own writer stages a checkpoint in ``$TMPDIR`` and moves it into place; when
 the run directory is on another filesystem the move is a copy over ``last.ckpt``, so a
@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 from lightning.fabric.plugins.io.torch_io import TorchCheckpointIO
+from lightning.pytorch.callbacks import ModelCheckpoint
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
@@ -38,3 +39,40 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+
+
+class RunCheckpoint(ModelCheckpoint):
+    """ModelCheckpoint whose state follows the run directory.
+
+    Lightning forgets the best score when the checkpoint folder's path differs from the
+    one it recorded (``mv runs/x runs/y`` between an interrupt and the resume): the next
+    epoch then counted as the best whatever its loss, and ``model.safetensors`` held a
+    worse epoch than ``history.csv`` marks. The files live in this folder under the same
+    names, so their recorded paths are mapped into it and the state is restored in full.
+    The state key stays ModelCheckpoint's, so checkpoints written before still resume.
+    """
+
+    @property
+    def state_key(self) -> str:
+        return "ModelCheckpoint" + repr({
+            "monitor": self.monitor, "mode": self.mode,
+            "every_n_train_steps": self._every_n_train_steps,
+            "every_n_epochs": self._every_n_epochs,
+            "train_time_interval": self._train_time_interval})
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        old, new = state_dict.get("dirpath"), self.dirpath
+        if old and new and os.path.normpath(str(old)) != os.path.normpath(str(new)):
+
+            def here(p: Any) -> Any:
+                return os.path.join(str(new), os.path.basename(str(p))) if p else p
+
+            state_dict = {**state_dict, "dirpath": new}
+            for key in ("best_model_path", "kth_best_model_path", "last_model_path"):
+                if key in state_dict:
+                    state_dict[key] = here(state_dict[key])
+            if "best_k_models" in state_dict:
+                state_dict["best_k_models"] = {here(k): v for k, v in
+                                               state_dict["best_k_models"].items()}
+        super().load_state_dict(state_dict)

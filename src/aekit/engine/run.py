@@ -68,9 +68,9 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
                   n_batches: int) -> Any:
     """The Lightning Trainer for a run: checkpoints, early stopping, progress bar."""
     import lightning.pytorch as pl
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint, TQDMProgressBar
+    from lightning.pytorch.callbacks import EarlyStopping, TQDMProgressBar
 
-    from aekit.engine.checkpoint_io import AtomicCheckpointIO
+    from aekit.engine.checkpoint_io import AtomicCheckpointIO, RunCheckpoint
 
     t = cfg.train
     monitor = "val_loss" if has_val else "train_loss"
@@ -78,10 +78,10 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
     # saved in the same step, so with one callback last.ckpt went stale whenever the
     # validation loss stopped improving (and --resume restarted from the best epoch).
     callbacks: list[Any] = [
-        ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor,
-                        mode="min", save_top_k=1, enable_version_counter=False),
-        ModelCheckpoint(dirpath=run_dir / "checkpoints", filename="last", monitor=None,
-                        save_top_k=1, enable_version_counter=False),
+        RunCheckpoint(dirpath=run_dir / "checkpoints", filename="best", monitor=monitor,
+                      mode="min", save_top_k=1, enable_version_counter=False),
+        RunCheckpoint(dirpath=run_dir / "checkpoints", filename="last", monitor=None,
+                      save_top_k=1, enable_version_counter=False),
     ]
     if t.patience is not None:
         callbacks.append(EarlyStopping(monitor=monitor, patience=t.patience, mode="min"))
