@@ -113,3 +113,21 @@ def test_a_gpu_request_without_a_gpu_is_one_line(tmp_path: Path,
                  "--out", str(tmp_path / "run")]) == 2
     assert "has no CUDA GPU" in one_error_line(capsys)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_full_disk_while_encoding_is_one_line_and_leaves_no_temp_file(
+        conv_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    def full(self: Path, *args: object, **kwargs: object) -> None:
+        with open(self, "w") as f:  # half a file, then the disk is full
+            f.write("index,label")
+        raise OSError(errno.ENOSPC, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_text", full)
+    out = tmp_path / "codes.csv"
+    assert main(["encode", str(conv_run), "--out", str(out)]) == 2
+    line = one_error_line(capsys)
+    assert "cannot write" in line and "No space left on device" in line
+    assert list(tmp_path.iterdir()) == []  # neither codes.csv nor .codes.csv.tmp

@@ -11,6 +11,7 @@ else is a bug and keeps its traceback. The CLI configures the ``aekit`` logger's
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 
@@ -22,6 +23,9 @@ from aekit.errors import AekitError
 __all__ = ["FLAG_KEYS", "build_parser", "config_from_cli", "main"]
 
 GROUPS = (data, train, apply, generate, analysis)  # the order of `aekit --help`
+# what the machine, not aekit, gets wrong: a read-only place, no permission, a full disk
+USER_OS_ERRORS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC,
+                            errno.EDQUOT})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +56,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AekitError as exc:
         print(f"aekit: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except OSError as exc:
+        if exc.errno not in USER_OS_ERRORS:
+            raise  # anything else is our bug and keeps its traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"aekit: error: cannot write{where}: {exc.strerror or exc}; free space or "
+              f"choose a writable place", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("aekit: interrupted", file=sys.stderr)
         return 130

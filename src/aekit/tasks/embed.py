@@ -79,8 +79,12 @@ def _train_rows_in_file_order(splits: object
 
 def _save_npy(path: Path, arr: np.ndarray) -> None:
     tmp = path.with_name(f".{path.name}.tmp.npy")
-    np.save(tmp, arr)
-    tmp.replace(path)
+    try:
+        np.save(tmp, arr)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def decode_file(run: str | Path, codes: str | Path, out: str | Path) -> list[Path]:
