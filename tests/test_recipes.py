@@ -114,3 +114,21 @@ def test_user_settings_win_over_the_recipe() -> None:
     cfg = recipe_config("sparse-shallow-mnist", ["train.epochs=3", "model.sparsity_weight=0"])
     assert (cfg.train.epochs, cfg.model.sparsity_weight, cfg.train.lr) == (3, 0.0, 1.0)
     assert cfg.train.optimizer == "adadelta" and cfg.model.preset == "shallow"
+
+
+def test_print_config_shows_the_resolved_config_and_trains_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import yaml
+
+    from aekit.config import RunConfig
+
+    assert main(["train", "--recipe", "sparse-shallow-mnist", "--set", "train.epochs=3",
+                 "--print-config"]) == 0
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["train"]["lr"] == 1.0 and printed["train"]["epochs"] == 3
+    assert printed["model"]["preset"] == "shallow" and printed["model"]["latent_dim"] == 32
+    cfg_file = tmp_path / "c.yaml"
+    cfg_file.write_text(yaml.safe_dump(printed))
+    again = RunConfig.from_file(cfg_file)  # what it prints is a config file
+    assert again.to_dict() == printed
+    assert list(tmp_path.iterdir()) == [cfg_file]

@@ -65,6 +65,8 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", help="Lightning strategy, e.g. ddp")
     p.add_argument("--precision", help="Lightning precision, e.g. 32, bf16-mixed")
     p.add_argument("--no-eval", action="store_true", help="skip evaluation and report at the end")
+    p.add_argument("--print-config", action="store_true",
+                   help="print the fully resolved config (YAML) and exit without training")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--out", help="run directory to create")
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run directory")
@@ -114,9 +116,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.resume:
         run_dir = resume(args.resume, quiet=args.quiet, evaluate=not args.no_eval)
     else:
-        if not args.out:
+        if not args.out and not args.print_config:
             raise AekitError("train needs --out RUN_DIR (or --resume RUN_DIR)")
         cfg = config_from_cli(args)
+        if args.print_config:
+            import yaml
+
+            from aekit.engine.run import prepare_config
+
+            prepare_config(cfg)  # the values training would use (optimizer defaults too)
+            print(yaml.safe_dump(cfg.to_dict(), sort_keys=False), end="")
+            return 0
         if args.noise is not None and not build_task(cfg.task).corrupts:
             raise AekitError(f"--noise is for --task denoise (this run's task is "
                              f"{cfg.task.name}, which does not corrupt its inputs)")
