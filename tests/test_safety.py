@@ -95,22 +95,65 @@ def test_denoise_never_overwrites_an_input_in_the_noisy_folder(
 
 def test_only_one_training_takes_a_run_directory(tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
-    from aekit.engine.run import LOCK
+    from aekit.engine.run import LOCK, RunLock
     from tests.conftest import blobs_npz
 
     data = blobs_npz(tmp_path / "t.npz", 32, 8)
     out = tmp_path / "run"
     out.mkdir()
-    (out / LOCK).touch()  # a training that is running right now holds the directory
+    holder = RunLock(out)  # a training that is running right now holds the directory
     argv = ["train", "--model", "conv", "--latent-dim", "3", "--data", data, "--epochs", "1",
             "--no-eval", "--quiet", "--out", str(out)]
     capsys.readouterr()
     assert main(argv) == 2
     assert "another `aekit train` is writing" in one_error_line(capsys)
     assert sorted(p.name for p in out.iterdir()) == [LOCK]  # nothing of ours written
-    (out / LOCK).unlink()  # it finished
+    holder.release()  # it finished
     assert main(argv) == 0
     assert not (out / LOCK).exists() and (out / "model.safetensors").is_file()
+
+
+def test_a_lock_left_by_a_killed_run_or_a_failed_start_blocks_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import errno
+
+    from aekit.engine import run as engine_run
+    from aekit.engine.run import LOCK
+    from tests.conftest import blobs_npz
+
+    data = blobs_npz(tmp_path / "t.npz", 32, 8)
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / LOCK).touch()  # left by a kill -9: nobody holds it
+    argv = ["train", "--model", "conv", "--latent-dim", "3", "--data", data, "--epochs", "1",
+            "--no-eval", "--quiet", "--out", str(out)]
+    original = engine_run.write_config
+
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(out / "config.json"))
+
+    monkeypatch.setattr(engine_run, "write_config", full)
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "No space left on device" in one_error_line(capsys)
+    assert list(out.iterdir()) == []  # the folder is as the user gave it: empty, no lock
+    monkeypatch.setattr(engine_run, "write_config", original)
+    assert main(argv) == 0  # space freed: the same command now works
+
+
+def test_resume_takes_the_lock_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from aekit.engine.run import RunLock
+
+    run = tiny_run(tmp_path, "--model", "conv", "--epochs", "2", "--batch-size", "16",
+                   "--latent-dim", "3", "--no-eval", n_train=48, n_test=16)
+    (run / "model.safetensors").unlink()
+    holder = RunLock(run)
+    capsys.readouterr()
+    assert main(["train", "--resume", str(run)]) == 2
+    assert "another `aekit train` is writing" in one_error_line(capsys)
+    holder.release()
+    assert main(["train", "--resume", str(run), "--quiet", "--no-eval"]) == 0
 
 
 def test_weights_get_the_same_permissions_as_the_other_run_files(tmp_path: Path) -> None:

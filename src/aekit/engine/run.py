@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from aekit import __version__
 from aekit.capabilities import Capability
 from aekit.config import RunConfig, TrainConfig, validate
-from aekit.errors import AekitError, ConfigError, DataError, RunError
+from aekit.errors import ConfigError, DataError, RunError
 from aekit.io import CONFIG, HISTORY, WEIGHTS, read_run_config, save_weights, write_config
 from aekit.log import LOG, reporter
 
@@ -233,16 +233,37 @@ def is_worker_rank() -> bool:
     return getattr(rank_zero_only, "rank", 0) != 0
 
 
-LOCK = ".aekit-train.lock"  # held by the one `aekit train` writing a new run directory
+LOCK = ".aekit-train.lock"  # flock-ed by the one process training into a run directory
 
 
-def _prepare_new_dir(out: Path) -> Path:
-    """Check that ``out`` can become a new run directory and take it: create it and its
-    lock file exclusively, so of two trainings started into one ``--out`` exactly one
-    proceeds (the other gets a one-line error). Returns the lock file."""
-    if (out / LOCK).exists():
-        raise RunError(f"another `aekit train` is writing {out} (it holds {out / LOCK}); "
-                       f"wait for it, or delete {out} if none is running")
+class RunLock:
+    """An exclusive ``flock`` on ``RUN/.aekit-train.lock`` for as long as a training or a
+    resume writes the run directory. The kernel drops it when the process dies, so a lock
+    file left by a killed run never blocks a legitimate rerun or resume; two live
+    processes can never both hold it."""
+
+    def __init__(self, run_dir: Path) -> None:
+        import fcntl
+
+        self.path = run_dir / LOCK
+        self.fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            raise RunError(f"another `aekit train` is writing {run_dir} right now; wait for "
+                           f"it to finish (or stop it) and try again") from None
+
+    def release(self) -> None:
+        """Remove the lock file and let go of the lock."""
+        self.path.unlink(missing_ok=True)
+        os.close(self.fd)
+
+
+def _prepare_new_dir(out: Path) -> RunLock:
+    """Check that ``out`` can become a new run directory and take it: create it and lock
+    it, so of two trainings started into one ``--out`` exactly one proceeds (the other
+    gets a one-line error). A lock file left by a killed run is ignored."""
     if out.exists():
         if (out / WEIGHTS).is_file():
             raise RunError(f"{out} already holds a finished run; choose another --out or "
@@ -250,17 +271,12 @@ def _prepare_new_dir(out: Path) -> Path:
         if (out / CONFIG).is_file():
             raise RunError(f"{out} holds an unfinished run; continue it with "
                            f"`aekit train --resume {out}` or delete it")
-        if out.is_file() or any(out.iterdir()):
+        if out.is_file() or any(p.name != LOCK for p in out.iterdir()):
             raise RunError(f"{out} exists and is not empty; choose a new --out directory")
     out.mkdir(parents=True, exist_ok=True)
-    lock = out / LOCK
-    try:
-        os.close(os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
-    except FileExistsError:
-        raise RunError(f"another `aekit train` is writing {out} (it holds {lock}); wait "
-                       f"for it, or delete {out} if none is running") from None
-    if (out / CONFIG).exists():  # it finished its checks first and wrote its config
-        lock.unlink(missing_ok=True)
+    lock = RunLock(out)
+    if (out / CONFIG).exists():  # another training took it first and wrote its config
+        lock.release()
         raise RunError(f"another `aekit train` is writing {out}; choose another --out")
     return lock
 
@@ -347,21 +363,26 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
             "data_info": {"origin": ds.origin, "classes": ds.classes, "kind": ds.kind}}
     if splits.extra_fingerprints:  # provenance of the extra training photos
         meta["data_info"]["extra_photos"] = splits.extra_fingerprints
-    write_config(cfg, run_dir / CONFIG, meta)
     try:
+        write_config(cfg, run_dir / CONFIG, meta)
         model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=None, keep_epochs=None,
                            splits=splits)
         return _finish(run_dir, model)
-    except AekitError:
-        # e.g. NaN loss: nothing worth keeping and nothing to resume from
-        if created:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        raise
     except KeyboardInterrupt:
         LOG.warning(f"interrupted; continue with `aekit train --resume {run_dir}`")
         raise
+    except BaseException:
+        # e.g. NaN loss, a full disk: nothing worth keeping and nothing to resume from
+        if created:
+            shutil.rmtree(run_dir, ignore_errors=True)
+        else:  # an empty folder the user gave: leave it empty again
+            for name in (CONFIG, HISTORY, "checkpoints"):
+                target = run_dir / name
+                shutil.rmtree(target, ignore_errors=True) if target.is_dir() \
+                    else target.unlink(missing_ok=True)
+        raise
     finally:
-        lock.unlink(missing_ok=True)
+        lock.release()
 
 
 def _finish(run_dir: Path, model: Autoencoder) -> Path:
@@ -407,5 +428,10 @@ def resume_run(run: str | Path, *, quiet: bool = False) -> Path:
                        f"epoch ended); start it again with `aekit train --config "
                        f"{run_dir / CONFIG} --out NEW_DIR`")
     epoch = int(load_checkpoint(last)["epoch"]) + 1
-    model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=str(last), keep_epochs=epoch)
-    return _finish(run_dir, model)
+    lock = None if is_worker_rank() else RunLock(run_dir)  # one resume at a time
+    try:
+        model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=str(last), keep_epochs=epoch)
+        return _finish(run_dir, model)
+    finally:
+        if lock is not None:
+            lock.release()
