@@ -131,3 +131,44 @@ def test_a_full_disk_while_encoding_is_one_line_and_leaves_no_temp_file(
     line = one_error_line(capsys)
     assert "cannot write" in line and "No space left on device" in line
     assert list(tmp_path.iterdir()) == []  # neither codes.csv nor .codes.csv.tmp
+
+
+@pytest.mark.parametrize(("spec", "needle"), [
+    ("[conv:16:3:2,leakyrelu:x]", "takes a slope"),
+    ("[flatten,dense:-1]", "needs at least 1 unit"),
+    ("[conv:16:3:2,up:0]", "the factor must be ≥ 1"),
+])
+def test_bad_layer_specs_are_one_line(spec: str, needle: str, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    data = blobs_npz(tmp_path / "t.npz", 32, 8)
+    assert main(["train", "--model", "layers", "--data", data, "--set",
+                 f"model.encoder={spec}", "--out", str(tmp_path / "run")]) == 2
+    assert needle in one_error_line(capsys)
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["--set", "model.NEW_SINCE_FORMAT1=x"], "unknown key 'model.NEW_SINCE_FORMAT1'"),
+    (["--set", "model.preset=bogus"], "model.preset='bogus' is not a preset"),
+    (["--num-nodes", "0"], "--num-nodes must be at least 1"),
+])
+def test_config_keys_and_nodes_are_checked(args: list[str], needle: str, tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    data = blobs_npz(tmp_path / "t.npz", 32, 8)
+    assert main(["train", "--model", "dense", "--data", data, *args,
+                 "--out", str(tmp_path / "run")]) == 2
+    assert needle in one_error_line(capsys)
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_recipe_refuses_another_model_from_set_or_config(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--recipe", "dense-mnist", "--set", "model.name=conv",
+                 "--out", str(tmp_path / "run")]) == 2
+    assert "fixes the model; --set names another" in one_error_line(capsys)
+
+
+def test_devices_minus_one_means_all(tmp_path: Path) -> None:
+    from aekit.config import TrainConfig
+    from aekit.engine.run import check_devices
+
+    check_devices(TrainConfig(devices="-1", accelerator="cpu"))  # Lightning's "all": fine

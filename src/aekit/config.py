@@ -386,13 +386,17 @@ def set_key(cfg: RunConfig, key: str, value: Any, *, where: str = "--set") -> No
         cfg.model = switch_model(cfg.model, _coerce(value, str, key))
         return
     hints = typing.get_type_hints(type(section))
-    if name not in hints or name == "CHOICES":
+    if name not in {f.name for f in fields(section)}:  # ClassVars are not keys
         valid = ", ".join(f"{section_name}.{f.name}" for f in fields(section))
         family = f" ({section.name} family)" if section_name == "model" else ""
         hint = did_you_mean(name, [f.name for f in fields(section)])
         raise ConfigError(f"{where}: unknown key {key!r}; valid {section_name}{family} "
                           f"keys: {valid}{hint}")
-    setattr(section, name, _coerce(value, hints[name], key))
+    value = _coerce(value, hints[name], key)
+    if key == "model.preset" and value is not None and value not in PRESETS:
+        raise ConfigError(f"{where}: model.preset={value!r} is not a preset; it records the "
+                          f"preset a run started from (see `aekit models`)")
+    setattr(section, name, value)
 
 
 def apply_items(cfg: RunConfig, items: list[tuple[str, Any, str]]) -> None:

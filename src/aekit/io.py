@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,11 +85,15 @@ def save_weights(model: Any, path: Path) -> None:
 
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     tmp = path.with_name(f".{path.name}.tmp")
-    save_file(state, str(tmp), metadata={"aekit_version": __version__})
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # as every other file of the run (safetensors makes 0600)
-    os.replace(tmp, path)
+    try:
+        save_file(state, str(tmp), metadata={"aekit_version": __version__})
+        sibling = path.parent / CONFIG
+        if sibling.is_file():  # the run's file mode (safetensors creates 0600)
+            os.chmod(tmp, stat.S_IMODE(sibling.stat().st_mode))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 @dataclass

@@ -72,6 +72,21 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--resume", metavar="RUN", help="continue an interrupted run directory")
 
 
+def _user_items(args: argparse.Namespace) -> list[tuple[str, object, str]]:
+    """The ``(key, value, where)`` items the user gave: --config file, flags, --set."""
+    from aekit.config import parse_override, read_config_items
+
+    items: list[tuple[str, object, str]] = []
+    if getattr(args, "config", None):
+        items += [(k, v, str(args.config)) for k, v in read_config_items(args.config).items()]
+    for attr, key in FLAG_KEYS.items():
+        value = getattr(args, attr, None)
+        if value is not None:
+            items.append((key, value, f"--{attr.replace('_', '-')}"))
+    items += [(*parse_override(o), "--set") for o in getattr(args, "overrides", None) or []]
+    return items
+
+
 def config_from_cli(args: argparse.Namespace) -> RunConfig:
     """Defaults ← model preset ← --config file ← flags ← --set overrides.
 
@@ -80,9 +95,10 @@ def config_from_cli(args: argparse.Namespace) -> RunConfig:
     (``--model lstm --loss mse`` trains with MSE even though the lstm preset says BCE).
     A saved config.json names every key, so it comes back exactly as it was.
     """
-    from aekit.config import RunConfig, apply_items, parse_override, read_config_items, validate
+    from aekit.config import RunConfig, apply_items, validate
     from aekit.tasks.pairs import build_task
 
+    user = _user_items(args)
     items: list[tuple[str, object, str]] = []
     recipe = getattr(args, "recipe", None)
     if recipe:
@@ -92,18 +108,15 @@ def config_from_cli(args: argparse.Namespace) -> RunConfig:
             raise AekitError(f"--recipe {recipe} fixes the model; change it with --set "
                              f"model.KEY=VALUE, or drop --recipe to use --model")
         items += recipe_items(recipe)
+        later = [(k, w) for k, _, w in user if k == "model.name"]
+        if later:
+            raise AekitError(f"--recipe {recipe} fixes the model; {later[0][1]} names another "
+                             f"(change the recipe's model with --set model.KEY=VALUE)")
         if RECIPES.get(recipe).needs_data and not getattr(args, "data", None):
             raise AekitError(f"recipe {recipe} trains on your own images: give --data "
                              f"folder:DIR")
-    if getattr(args, "config", None):
-        items += [(k, v, str(args.config)) for k, v in read_config_items(args.config).items()]
-    for attr, key in FLAG_KEYS.items():
-        value = getattr(args, attr, None)
-        if value is not None:
-            items.append((key, value, f"--{attr.replace('_', '-')}"))
-    items += [(*parse_override(o), "--set") for o in getattr(args, "overrides", None) or []]
     cfg = RunConfig()
-    apply_items(cfg, items)
+    apply_items(cfg, items + user)
     validate(cfg)
     build_task(cfg.task)  # unknown task / bad noise spec → one line, before any data
     return cfg

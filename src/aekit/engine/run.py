@@ -308,6 +308,8 @@ def check_devices(t: TrainConfig) -> None:
     if t.accelerator in ("gpu", "cuda") and gpus == 0:
         raise ConfigError(f"--accelerator {t.accelerator} but this machine has no CUDA GPU; "
                           f"use --accelerator cpu (or auto)")
+    if t.num_nodes < 1:
+        raise ConfigError(f"--num-nodes must be at least 1; got {t.num_nodes}")
     if t.devices == "auto":
         return
     try:
@@ -316,8 +318,10 @@ def check_devices(t: TrainConfig) -> None:
         raise ConfigError(f"--devices must be auto, a count (e.g. 2) or device ids (e.g. "
                           f"0,1); got {t.devices!r}") from None
     count = ids[0] if len(ids) == 1 and "," not in t.devices else len(ids)
+    if count == -1 and "," not in t.devices:  # Lightning's "all devices of this kind"
+        return
     if count < 1:
-        raise ConfigError(f"--devices must be at least 1; got {t.devices}")
+        raise ConfigError(f"--devices must be at least 1 (or -1 for all); got {t.devices}")
     on_gpu = t.accelerator in ("gpu", "cuda") or (t.accelerator == "auto" and gpus > 0)
     have = gpus if on_gpu else (os.cpu_count() or 1)
     if count > have:

@@ -120,10 +120,14 @@ def _layer(spec: str, shape: tuple[int, ...], input_shape: tuple[int, ...]) -> n
         return nn.ConvTranspose2d(shape[0], c, k, stride=s, padding=p, output_padding=out_pad)
     if kind == "dense":
         (n,) = _ints(spec, parts, 1, 1, math.prod(input_shape))
+        if n < 1:
+            raise ConfigError(f"layer {spec!r}: a dense layer needs at least 1 unit")
         return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(shape), n)) if image \
             else nn.Linear(shape[0], n)
     if kind in ("pool", "avgpool", "up"):
         (k,) = _ints(spec, parts, 1, 1, chans)
+        if k < 1:
+            raise ConfigError(f"layer {spec!r}: the factor must be ≥ 1")
         if not image:
             raise ConfigError(f"layer {spec!r} needs a feature map; it gets shape {shape}")
         if kind == "up":
@@ -148,7 +152,10 @@ def _layer(spec: str, shape: tuple[int, ...], input_shape: tuple[int, ...]) -> n
     if kind in acts and not parts:
         return acts[kind]()
     if kind == "leakyrelu":
-        return nn.LeakyReLU(float(parts[0]) if parts else 0.01)
+        try:
+            return nn.LeakyReLU(float(parts[0]) if parts else 0.01)
+        except ValueError:
+            raise ConfigError(f"layer {spec!r} takes a slope, e.g. leakyrelu:0.2") from None
     raise ConfigError(f"unknown layer {spec!r}; layers: conv, convT, dense, pool, avgpool, "
                       f"up, flatten, reshape, bn, dropout, relu, sigmoid, tanh, leakyrelu")
 
@@ -163,7 +170,7 @@ def build_stack(specs: list[str], shape: tuple[int, ...], input_shape: tuple[int
         try:
             with torch.no_grad():
                 probe = layer.eval()(probe)
-        except RuntimeError as exc:
+        except (RuntimeError, ValueError) as exc:
             raise ConfigError(f"{what} layer {spec!r} does not fit its input of shape "
                               f"{tuple(probe.shape[1:])}: {str(exc).splitlines()[0]}") from None
         if probe.numel() == 0:
