@@ -156,7 +156,10 @@ def _swap(x: Tensor, g: Noise, p: tuple[float, ...]) -> Tensor:
     """Swap noise (Jahrer, Porto Seguro 1st place, 2017): with probability P each value
     is replaced by the same column's value in another row, drawn uniformly from the
     *other* rows of the batch. Values stay on each column's own marginal distribution,
-    which additive noise would not respect for binary or one-hot columns. A batch of one
+    which additive noise would not respect for binary or one-hot columns. Because the
+    donors are the batch's rows, swap noise — unlike every other corruption here — still
+    depends on which samples share a batch (evaluation corrupts in batches of 512). A
+    batch of one
     row has no other row, so it is returned unchanged.
     """
     b = x.shape[0]
