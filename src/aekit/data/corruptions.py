@@ -159,8 +159,7 @@ def _swap(x: Tensor, g: Noise, p: tuple[float, ...]) -> Tensor:
     which additive noise would not respect for binary or one-hot columns. Because the
     donors are the batch's rows, swap noise — unlike every other corruption here — still
     depends on which samples share a batch (evaluation corrupts in batches of 512). A
-    batch of one
-    row has no other row, so it is returned unchanged.
+    batch of one row has no other row, so it is returned unchanged.
     """
     b = x.shape[0]
     if b < 2 or p[0] == 0:
