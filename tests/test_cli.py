@@ -165,3 +165,15 @@ def test_encode_train_split_is_in_file_order(denoise_run: Path, tmp_path: Path) 
     x_all = np.asarray(splits.dataset.x_train, dtype=np.float32)
     assert np.allclose(np.load(out), encode(loaded.model, x_all), atol=1e-6)
     assert np.array_equal(np.load(tmp_path / "train.labels.npy"), splits.dataset.y_train)
+
+
+def test_train_ends_with_the_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.conftest import blobs_npz
+
+    data = blobs_npz(tmp_path / "t.npz", 48, 16)
+    assert main(["train", "--model", "conv", "--latent-dim", "3", "--data", data,
+                 "--epochs", "1", "--quiet", "--out", str(tmp_path / "r")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("r: PSNR ") and "best baseline pca" in out[0] and " dB (" in out[0]
+    assert out[1] == f"  report: {(tmp_path / 'r' / 'report.html').resolve()}"
+    assert out[2] == f"run written to {tmp_path / 'r'}"

@@ -150,6 +150,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
     from aekit.engine.run import is_worker_rank
 
     if not is_worker_rank():  # DDP: the other ranks train too, rank 0 reports
+        metrics, report = run_dir / "metrics.json", run_dir / "report.html"
+        if not args.no_eval and metrics.is_file():  # the answer, as the demo ends
+            from aekit.evaluate.run import summary_line
+            from aekit.io import read_json
+
+            print(summary_line(run_dir.name, read_json(metrics)))
+            if report.is_file():
+                print(f"  report: {report.resolve()}")
         print(f"run written to {run_dir}")
     return 0
 

@@ -117,3 +117,23 @@ def _reconstruction(model: Autoencoder, cfg: RunConfig, splits: Splits, x_test: 
     else:
         out["mse_ratio"] = out["metrics"]["mse"] / max(baselines[best]["mse"], 1e-12)
     return out
+
+
+def summary_line(name: str, m: dict[str, Any]) -> str:
+    """One line with a run's answer: its headline metric against the best baseline and
+    the gain (what ``aekit train``, ``aekit demo`` print at the end)."""
+    scores = m.get("metrics") or {}
+    base = (m.get("baselines") or {}).get(m.get("best_baseline"))
+    if "psnr" in scores and isinstance(base, dict) and "psnr" in base:
+        ssim = scores.get("ssim", float("nan"))
+        line = (f"{name}: PSNR {scores['psnr']:.2f} dB, SSIM {ssim:.3f}; "
+                f"best baseline {m['best_baseline']} {base['psnr']:.2f} dB "
+                f"({scores['psnr'] - base['psnr']:+.2f} dB)")
+        if isinstance(m.get("input"), dict) and "psnr" in m["input"]:
+            line += f"; noisy input {m['input']['psnr']:.2f} dB"
+        return line
+    if isinstance(m.get("generation"), dict) and "frechet_distance" in m["generation"]:
+        return f"{name}: sample quality FD {m['generation']['frechet_distance']:.2f} " \
+               f"(lower is better; the report puts it next to its references)"
+    return f"{name}: evaluated on {m.get('n', '?')} {m.get('split', 'test')} samples " \
+           f"(metrics.json holds the numbers)"

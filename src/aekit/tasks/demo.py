@@ -67,6 +67,7 @@ def _clear_previous(run_dir: Path) -> None:
 def run_demo(out: str | Path = "runs", quick: bool = False) -> list[Path]:
     """Train, evaluate and report both demo runs under ``out``; print a summary."""
     from aekit.api import train as train_run
+    from aekit.evaluate.run import summary_line
     from aekit.tasks.pairs import build_task
 
     say = reporter("demo")
@@ -84,13 +85,6 @@ def run_demo(out: str | Path = "runs", quick: bool = False) -> list[Path]:
         written.append(run_dir)
     print(f"\ndemo finished in {time.perf_counter() - t0:.0f} s")
     for run_dir in written:
-        m = read_json(run_dir / "metrics.json")
-        best = m["best_baseline"]
-        line = (f"{run_dir.name}: PSNR {m['metrics']['psnr']:.2f} dB, SSIM "
-                f"{m['metrics']['ssim']:.3f}; best baseline {best} "
-                f"{m['baselines'][best]['psnr']:.2f} dB ({m['gain_db']:+.2f} dB)")
-        if "input" in m:
-            line += f"; noisy input {m['input']['psnr']:.2f} dB"
-        print(line)
+        print(summary_line(run_dir.name, read_json(run_dir / "metrics.json")))
         print(f"  report: {(run_dir / 'report.html').resolve()}")
     return written
