@@ -31,10 +31,8 @@ def latent_map(ctx: ReportContext) -> Section:
     """The test codes in 2-D, coloured by class: do the classes separate in code space?"""
     from aekit.report import figures
 
-    sec = Section("latent", "Latent map")
-    data = ctx.test_data()
-    if isinstance(data, str):
-        sec.body.append(data)
+    sec, data = ctx.data_section("latent", "Latent map")
+    if data is None:
         return sec
     codes = _test_codes(ctx, data)
     n, d = codes.shape

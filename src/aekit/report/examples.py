@@ -33,10 +33,8 @@ def _vector_data(ctx: ReportContext) -> bool:
          when=_image_data)
 def reconstructions(ctx: ReportContext) -> Section:
     """A grid of test images (top) above the model's reconstructions (bottom)."""
-    sec = Section("reconstructions", "Reconstructions")
-    data = ctx.test_data()
-    if isinstance(data, str):
-        sec.body.append(data)
+    sec, data = ctx.data_section("reconstructions", "Reconstructions")
+    if data is None:
         return sec
     shown = _shown(ctx, data)
     rows = [("original", shown.clean), ("reconstruction", shown.outputs)]
@@ -49,10 +47,8 @@ def reconstructions(ctx: ReportContext) -> Section:
          when=_image_data)
 def denoising_examples(ctx: ReportContext) -> Section:
     """Noisy test inputs, the model's outputs and the clean images, one row each."""
-    sec = Section("reconstructions", "Denoising examples")
-    data = ctx.test_data()
-    if isinstance(data, str):
-        sec.body.append(data)
+    sec, data = ctx.data_section("reconstructions", "Denoising examples")
+    if data is None:
         return sec
     shown = _shown(ctx, data)
     rows = [("noisy", shown.inputs), ("denoised", shown.outputs), ("clean", shown.clean)]
@@ -72,10 +68,8 @@ def feature_errors(ctx: ReportContext) -> Section:
     """
     from aekit.tasks.infer import corrupted_inputs, predict
 
-    sec = Section("reconstructions", "Per-feature reconstruction error")
-    data = ctx.test_data()
-    if isinstance(data, str):
-        sec.body.append(data)
+    sec, data = ctx.data_section("reconstructions", "Per-feature reconstruction error")
+    if data is None:
         return sec
     cfg = ctx.loaded.config
     names = data.feature_names

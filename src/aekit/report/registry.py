@@ -129,6 +129,16 @@ class ReportContext:
         """
         return self.memo("test_data", self._load_test_data)
 
+    def data_section(self, key: str, title: str) -> tuple[Section, DataSamples | None]:
+        """A new section and the test data it draws from; when the data cannot be used,
+        the section already holds the note saying why and the data is ``None``."""
+        sec = Section(key, title)
+        data = self.test_data()
+        if isinstance(data, str):
+            sec.body.append(data)
+            return sec, None
+        return sec, data
+
     def _load_test_data(self) -> DataSamples | str:
         loaded = self.loaded
         try:
