@@ -92,3 +92,22 @@ def interrupt_training(monkeypatch: pytest.MonkeyPatch, epoch: int, batch: int
 
     monkeypatch.setattr(AutoencoderSystem, "training_step", step)
     return lambda: monkeypatch.setattr(AutoencoderSystem, "training_step", original)
+
+
+@pytest.fixture(scope="session")
+def serve_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Tiny runs for the server and page tests: a conv autoencoder with a 2-D code, a
+    DnCNN denoiser (fully convolutional) and a VAE (generative), trained once."""
+    specs = {
+        "conv2": ("--model", "conv", "--latent-dim", "2", "--epochs", "2"),
+        "dncnn": ("--model", "dncnn-s", "--task", "denoise", "--noise", "gaussian:0.2",
+                  "--epochs", "1"),
+        "vae": ("--model", "vae", "--epochs", "1"),
+    }
+    root = tmp_path_factory.mktemp("serve")
+    runs = {}
+    for name, args in specs.items():
+        (root / name).mkdir()
+        runs[name] = tiny_run(root / name, *args, "--batch-size", "16", n_train=64,
+                              n_test=24).rename(root / name / name)
+    return runs

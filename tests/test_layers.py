@@ -24,7 +24,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("engine", ("aekit.engine", "aekit.io", "aekit.rundata", "aekit.tasks.infer",
                 "aekit.tasks.restore")),
     ("analysis", ("aekit.evaluate", "aekit.report")),
-    ("apps", ("aekit.tasks", "aekit.anomaly", "aekit.sklearn", "aekit.api", "aekit.cli")),
+    ("apps", ("aekit.tasks", "aekit.anomaly", "aekit.sklearn", "aekit.api", "aekit.serve",
+              "aekit.cli")),
 ]
 RANK = {name: i for i, (name, _) in enumerate(LAYERS)}
 

@@ -42,7 +42,9 @@ def min_side(model: Autoencoder) -> int:
 
 @torch.no_grad()
 def restore(model: Autoencoder, image: np.ndarray, *, tile: int = DEFAULT_TILE) -> np.ndarray:
-    """Run an ``any_size`` model on one image: (c, h, w) → (c, h·s, w·s), not clipped.
+    """Run an ``any_size`` model on one image: (c, h, w) → (c, h·s, w·s), not clipped; or
+    on a batch of images of one size: (b, c, h, w) → (b, c, h·s, w·s) (the server's
+    dynamic batches).
 
     The image is padded (reflection) to a multiple of ``model.size_multiple`` and the
     padding cropped off the output. Tiles are ``tile`` input pixels a side plus an
@@ -55,25 +57,28 @@ def restore(model: Autoencoder, image: np.ndarray, *, tile: int = DEFAULT_TILE) 
     model.eval()
     dev = next(model.parameters()).device
     s, m = int(model.scale), int(model.size_multiple)
-    c, h, w = image.shape
-    x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None].to(dev)
+    single = image.ndim == 3
+    batch = image[None] if single else image
+    b, c, h, w = batch.shape
+    x = torch.from_numpy(np.ascontiguousarray(batch, dtype=np.float32)).to(dev)  # (b, c, h, w)
     ph, pw = (-h) % m, (-w) % m
-    if ph or pw:  # (1, c, h + ph, w + pw)
+    if ph or pw:  # (b, c, h + ph, w + pw)
         x = torch.nn.functional.pad(x, (0, pw, 0, ph), mode="reflect" if min(h, w) > max(ph, pw)
                                     else "replicate")
     H, W = x.shape[-2:]
     tile = max(m, tile - tile % m)
     halo = math.ceil(model.receptive_radius / m) * m
-    out = torch.empty(1, c, H * s, W * s)
+    out = torch.empty(b, c, H * s, W * s)
     for top in range(0, H, tile):
         for left in range(0, W, tile):
             bot, right = min(top + tile, H), min(left + tile, W)
             t0, l0 = max(0, top - halo), max(0, left - halo)
             t1, l1 = min(H, bot + halo), min(W, right + halo)
-            y = model(x[..., t0:t1, l0:l1])["x_hat"].float().cpu()  # (1, c, s·(t1−t0), …)
+            y = model(x[..., t0:t1, l0:l1])["x_hat"].float().cpu()  # (b, c, s·(t1−t0), …)
             out[..., top * s:bot * s, left * s:right * s] = \
                 y[..., (top - t0) * s:(bot - t0) * s, (left - l0) * s:(right - l0) * s]
-    return out[0, :, : h * s, : w * s].numpy()
+    out = out[..., : h * s, : w * s]
+    return (out[0] if single else out).numpy()
 
 
 # -- colour -------------------------------------------------------------------------------
@@ -81,36 +86,44 @@ def rgb_to_ycbcr(x: np.ndarray) -> np.ndarray:
     """(3, h, w) RGB in [0, 1] → YCbCr (BT.601 full range, JPEG): Y in [0, 1], Cb/Cr
     centred on 0.5. Y equals the luma aekit uses for grayscale (0.299 R + 0.587 G +
     0.114 B)."""
-    r, g, b = x
+    r, g, b = x[..., 0, :, :], x[..., 1, :, :], x[..., 2, :, :]  # also (n, 3, h, w)
     y = 0.299 * r + 0.587 * g + 0.114 * b
-    return np.stack([y, 0.5 + (b - y) * 0.564, 0.5 + (r - y) * 0.713]).astype(np.float32)
+    return np.stack([y, 0.5 + (b - y) * 0.564, 0.5 + (r - y) * 0.713], axis=-3
+                    ).astype(np.float32)
 
 
 def ycbcr_to_rgb(x: np.ndarray) -> np.ndarray:
     """Inverse of :func:`rgb_to_ycbcr` (not clipped)."""
-    y, cb, cr = x[0], x[1] - 0.5, x[2] - 0.5
+    y, cb, cr = x[..., 0, :, :], x[..., 1, :, :] - 0.5, x[..., 2, :, :] - 0.5
     r = y + 1.403 * cr
     g = y - 0.344 * cb - 0.714 * cr
     b = y + 1.773 * cb
-    return np.stack([r, g, b]).astype(np.float32)
+    return np.stack([r, g, b], axis=-3).astype(np.float32)
 
 
 def upscale_image(model: Autoencoder, image: np.ndarray, *, tile: int = DEFAULT_TILE) -> np.ndarray:
-    """Upscale one (c, h, w) photo in [0, 1] with a super-resolution model, clipped.
+    """Restore one (c, h, w) photo in [0, 1] (or a batch (b, c, h, w) of one size) with a
+    fully convolutional model — upscaling or denoising —, clipped.
 
     Colour handling as in the module docstring.
     """
     from aekit.data.corruptions import bicubic_up
 
+    single = image.ndim == 3
+    batch = image[None] if single else image  # (b, c, h, w)
     c_model = model.input_shape[0]
-    if c_model == 1 and image.shape[0] == 3:
-        ycc = rgb_to_ycbcr(image)
-        y = restore(model, ycc[:1], tile=tile)  # (1, sh, sw)
-        chroma = bicubic_up(torch.from_numpy(ycc[1:])[None], model.scale)[0].numpy()
-        return np.clip(ycbcr_to_rgb(np.concatenate([y, chroma])), 0.0, 1.0)
-    if c_model == 3 and image.shape[0] == 1:
-        image = np.repeat(image, 3, axis=0)
-    return np.clip(restore(model, image, tile=tile), 0.0, 1.0)
+    if c_model == 1 and batch.shape[1] == 3:
+        ycc = rgb_to_ycbcr(batch)
+        y = restore(model, ycc[:, :1], tile=tile)  # (b, 1, sh, sw)
+        chroma = ycc[:, 1:]
+        if model.scale > 1:
+            chroma = bicubic_up(torch.from_numpy(chroma), model.scale).numpy()
+        out = np.clip(ycbcr_to_rgb(np.concatenate([y, chroma], axis=1)), 0.0, 1.0)
+    else:
+        if c_model == 3 and batch.shape[1] == 1:
+            batch = np.repeat(batch, 3, axis=1)
+        out = np.clip(restore(model, batch, tile=tile), 0.0, 1.0)
+    return out[0] if single else out
 
 
 # -- file verbs ---------------------------------------------------------------------------
