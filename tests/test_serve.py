@@ -73,6 +73,8 @@ def test_runs_list_the_operations_their_capabilities_allow(client: TestClient) -
     assert "generate" in runs["vae"]["operations"]
     assert client.get("/docs").status_code == 200
     assert "/runs/{run}/decode" in client.get("/openapi.json").json()["paths"]
+    stats = client.get("/stats").json()
+    assert stats["batching"] is True and isinstance(stats["runs"], dict)
 
 
 def test_encode_takes_uploads_raw_bodies_and_arrays_alike(client: TestClient,
@@ -373,3 +375,14 @@ def test_serve_refuses_a_directory_that_is_not_a_run(tmp_path: Path,
 
     assert main(["serve", str(tmp_path)]) == 2
     assert "not an aekit run directory" in one_error_line(capsys)
+
+
+def test_a_chunked_body_over_the_limit_is_refused_while_it_arrives(client: TestClient) -> None:
+    def chunks():  # no Content-Length: the limit is counted on the bytes that arrive
+        for _ in range(30):
+            yield b"x" * 10_000
+
+    r = client.post("/runs/conv2/encode", content=chunks(),
+                    headers={"content-type": "image/png"})
+    assert r.status_code == 413 and "over 200,000 bytes" in r.json()["error"]
+    assert client.get("/runs").status_code == 200

@@ -66,8 +66,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-batching", action="store_true",
                    help="one model call per request (default: concurrent requests are "
                         "batched)")
-    p.add_argument("--batch-timeout-ms", type=float, default=5.0,
-                   help="how long a batch waits for more requests (default 5 ms)")
+    p.add_argument("--batch-timeout-ms", type=float, default=0.0,
+                   help="how long an idle model waits for more requests before it runs "
+                        "(default 0: requests that arrive while it is busy are batched "
+                        "anyway; a window only adds latency at low load, see docs/serve.md)")
     p.add_argument("--quantile", type=float, default=0.99,
                    help="anomaly threshold: this quantile of the validation split's scores "
                         "(default 0.99)")

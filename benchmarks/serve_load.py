@@ -1,0 +1,256 @@
+"""Load on `aekit serve`, against localhost only, bounded in count and time.
+
+For ``/decode`` (the demo conv model, one 16-number code per request, PNG back) and
+``/denoise`` (dncnn-s on a 256×256 gray photo, PNG in and out): 1, 4 and 16 concurrent
+clients for ``--seconds`` each (default 30), with dynamic batching off, on (the
+default: requests that queue while the model is busy share the next call) and on with
+a 5 ms window — each against its own fresh server process, one at a time, in this one
+command.
+Printed per row: requests/s, p50 and p99 latency, and requests per model call (the
+mean batch). Then the page: Playwright + Debian's Chromium open the explorer on the conv
+run, record the time from navigation to the first decoded image, drag the latent pad
+for 60 moves and report the decode latency the page measured (p50, p90).
+
+    python benchmarks/serve_load.py [--seconds 30] [--clients 1 4 16]
+        [--conv runs/demo-conv] [--out benchmarks/results/serve] [--screenshots DIR]
+
+The conv run is ``make demo``'s (trained here with the demo's config if it is missing);
+the denoiser is dncnn-s trained for one short epoch on ``natural-images`` (speed does
+not depend on how well it denoises). Clients are threads of this process on keep-alive
+connections; they share the 2 cores with the server, the same way in every row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _runs import train_or_reuse  # noqa: E402
+
+# batching off; on (what queues while the model is busy goes together: the default); on
+# with a 5 ms window that an idle model waits for company
+MODES = {"off": ["--no-batching"], "on": [], "on+5ms": ["--batch-timeout-ms", "5"]}
+DNCNN = {"data.source": "natural-images", "data.channels": 1, "model.name": "dncnn-s",
+         "task.name": "denoise", "task.noise": "gaussian255:25", "data.patch_size": 40,
+         "data.patches": 800, "train.batch_size": 32, "train.epochs": 1}
+
+
+def conv_run(path: Path, out: Path) -> Path:
+    """``make demo``'s conv run, or the same config trained into ``out``."""
+    if (path / "model.safetensors").is_file():
+        return path
+    from aekit.engine.run import train_run
+    from aekit.tasks.demo import demo_configs
+
+    run = out / "demo-conv"
+    if not (run / "model.safetensors").is_file():
+        if run.exists():
+            shutil.rmtree(run)
+        print(f"== {path} missing: training the demo conv config into {run}", file=sys.stderr)
+        train_run(demo_configs()["demo-conv"], run, quiet=True)
+    return run
+
+
+def start(runs: list[Path], port: int, mode: str) -> subprocess.Popen:
+    args = [sys.executable, "-m", "aekit.cli", "serve", *map(str, runs), "--port", str(port)]
+    args += MODES[mode]
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    ready, _, _ = select.select([proc.stdout], [], [], 120)
+    line = proc.stdout.readline() if ready else ""  # type: ignore[union-attr]
+    if "serving" not in line:
+        proc.kill()
+        raise SystemExit(f"server did not start: {line!r} {proc.stderr.read()[-500:]!r}")
+    return proc
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def load(port: int, path: str, body: bytes, ctype: str, clients: int, seconds: float
+         ) -> dict[str, float]:
+    """``clients`` threads posting ``body`` for ``seconds``; latency percentiles, rate."""
+    lat: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    stop_at = time.perf_counter() + seconds
+
+    def client(k: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        while time.perf_counter() < stop_at:
+            t0 = time.perf_counter()
+            conn.request("POST", path, body=body, headers={"content-type": ctype})
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status != 200:
+                errors[k] += 1
+            lat[k].append(time.perf_counter() - t0)
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(k,)) for k in range(clients)]
+    t0 = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - t0
+    all_lat = np.concatenate([np.asarray(v) for v in lat]) * 1000
+    return {"requests": int(all_lat.size), "errors": int(sum(errors)),
+            "rps": round(all_lat.size / wall, 1),
+            "p50_ms": round(float(np.percentile(all_lat, 50)), 2),
+            "p99_ms": round(float(np.percentile(all_lat, 99)), 2)}
+
+
+def stats(port: int) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/stats")
+    out = json.loads(conn.getresponse().read())
+    conn.close()
+    return out
+
+
+def page_timings(port: int, run: str, shots: Path | None) -> dict[str, float] | None:
+    chromium = shutil.which("chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        chromium = None
+    if chromium is None:
+        print("page: skipped (no Chromium or Playwright here)", file=sys.stderr)
+        return None
+    flags = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=flags)
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"http://127.0.0.1:{port}/?run={run}")
+        page.wait_for_function("window.aekit.firstDecodeMs !== null", timeout=60_000)
+        first = page.evaluate("window.aekit.firstDecodeMs")
+        page.wait_for_selector("#map[data-points]", timeout=120_000)
+        box = page.locator("#sliders").bounding_box() if page.is_visible("#sliders") else None
+        page.evaluate("window.aekit.latencies = []")
+        if box is None:  # a 2-D code: drag the pad
+            box = page.locator("#pad").bounding_box()
+            page.mouse.move(box["x"] + 10, box["y"] + 10)
+            page.mouse.down()
+            for k in range(60):
+                f = k / 59
+                page.mouse.move(box["x"] + 10 + f * (box["width"] - 20),
+                                box["y"] + box["height"] / 2 + 0.4 * box["height"]
+                                * np.sin(6 * f))
+                page.wait_for_timeout(16)  # one frame at 60 Hz between moves
+            page.mouse.up()
+        else:  # larger codes: drag the first slider end to end
+            s = page.locator("#z0").bounding_box()
+            page.mouse.move(s["x"] + 2, s["y"] + s["height"] / 2)
+            page.mouse.down()
+            for k in range(60):
+                page.mouse.move(s["x"] + 2 + k / 59 * (s["width"] - 4), s["y"] + s["height"] / 2)
+                page.wait_for_timeout(16)
+            page.mouse.up()
+        page.wait_for_timeout(500)
+        lat = page.evaluate("window.aekit.latencies")
+        # the anomaly list and the map of the page's first load, for the docs
+        page.wait_for_selector("#top figure", timeout=120_000)
+        if shots is not None:
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "explore-demo.png"), full_page=True)
+        browser.close()
+    return {"first_decoded_image_ms": round(first, 1), "drag_decodes": len(lat),
+            "decode_p50_ms": round(float(np.percentile(lat, 50)), 1),
+            "decode_p90_ms": round(float(np.percentile(lat, 90)), 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=float, default=30.0)
+    ap.add_argument("--clients", type=int, nargs="+", default=[1, 4, 16])
+    ap.add_argument("--conv", type=Path, default=Path("runs/demo-conv"))
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/results/serve"))
+    ap.add_argument("--screenshots", type=Path, default=None,
+                    help="save the page's screenshot here (docs/img for the docs)")
+    ap.add_argument("--port", type=int, default=8765)
+    args = ap.parse_args(argv)
+    if args.seconds <= 0 or args.seconds > 120 or not all(0 < c <= 64 for c in args.clients):
+        raise SystemExit("--seconds must be in (0, 120] and --clients in 1…64 (bounded load)")
+    args.out.mkdir(parents=True, exist_ok=True)
+    conv = conv_run(args.conv, args.out)
+    dn = args.out / "dncnn-s"
+    train_or_reuse("dncnn-s", DNCNN, dn, reuse=True)
+
+    rng = np.random.default_rng(0)
+    code = json.dumps({"codes": [rng.normal(size=16).round(4).tolist()]}).encode()
+    from aekit.data.images import write_image
+
+    photo_path = args.out / "photo-256.png"
+    write_image(photo_path, rng.random((1, 256, 256)).astype(np.float32))
+    photo = photo_path.read_bytes()
+    names = {"decode": conv.resolve().name, "denoise": dn.resolve().name}
+    jobs = {"decode": (f"/runs/{names['decode']}/decode", code, "application/json"),
+            "denoise": (f"/runs/{names['denoise']}/denoise", photo, "image/png")}
+    rows = []
+    page = None
+    for mode in MODES:
+        proc = start([conv, dn], args.port, mode)
+        try:
+            for op, (path, body, ctype) in jobs.items():
+                load(args.port, path, body, ctype, 1, min(2.0, args.seconds))  # warm up
+                before = stats(args.port)["runs"].get(names[op], {})
+                for n in args.clients:
+                    r = load(args.port, path, body, ctype, n, args.seconds)
+                    after = stats(args.port)["runs"][names[op]]
+                    key = "decode" if op == "decode" else "restore"
+                    reqs = after[key]["requests"] - before.get(key, {}).get("requests", 0)
+                    calls = after[key]["model_calls"] - before.get(key, {}).get("model_calls", 0)
+                    before = after
+                    row = {"endpoint": f"/{op}", "batching": mode, "clients": n, **r,
+                           "requests_per_model_call": round(reqs / max(calls, 1), 2)}
+                    rows.append(row)
+                    print(json.dumps(row), flush=True)
+            if mode == "on":
+                page = page_timings(args.port, names["decode"], args.screenshots)
+        finally:
+            stop(proc)
+
+    print("\n| endpoint | clients | batching | req/s | p50 ms | p99 ms | req/call | errors |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(f"| {r['endpoint']} | {r['clients']} | {r['batching']} | "
+              f"{r['rps']} | {r['p50_ms']} | {r['p99_ms']} | {r['requests_per_model_call']} | "
+              f"{r['errors']} |")
+    print("\nrequests per second against batching off (same run, same clients):")
+    for op in jobs:
+        for n in args.clients:
+            got = {r["batching"]: r for r in rows if r["endpoint"] == f"/{op}"
+                   and r["clients"] == n}
+            off = max(got["off"]["rps"], 1e-9)
+            print(f"  /{op} × {n}: " + ", ".join(f"{m} {got[m]['rps'] / off:.2f}×"
+                                              for m in MODES if m != "off"))
+    if page is not None:
+        print(f"\npage: first decoded image {page['first_decoded_image_ms']} ms after "
+              f"navigation; while dragging, decode p50 {page['decode_p50_ms']} ms, p90 "
+              f"{page['decode_p90_ms']} ms over {page['drag_decodes']} decodes")
+    (args.out / "serve_load.json").write_text(json.dumps({"rows": rows, "page": page,
+                                                          "seconds": args.seconds}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
