@@ -1,9 +1,10 @@
 """``aekit <verb>``: the command line.
 
 Thin by design: it parses arguments, calls library functions and prints. One module per
-verb group (``data``, ``train``, ``apply``, ``generate``, ``analysis``, ``serve``), each adding its
-own sub-parsers with ``register(sub)``; heavy modules (torch, lightning, matplotlib)
-are imported inside the handlers so that ``aekit --help`` starts fast. Every
+verb group (``data``, ``train``, ``apply``, ``generate``, ``export``, ``analysis``,
+``serve``), each adding its own sub-parsers with ``register(sub)``; heavy modules (torch,
+lightning, matplotlib) are imported inside the handlers so that ``aekit --help`` starts
+fast. Every
 :class:`~aekit.errors.AekitError` becomes one line on stderr and exit status 2; anything
 else is a bug and keeps its traceback. The CLI configures the ``aekit`` logger's handler.
 """
@@ -16,13 +17,13 @@ import sys
 from collections.abc import Sequence
 
 from aekit import __version__
-from aekit.cli import analysis, apply, data, generate, serve, train
+from aekit.cli import analysis, apply, data, export, generate, serve, train
 from aekit.cli.train import FLAG_KEYS, config_from_cli
 from aekit.errors import AekitError
 
 __all__ = ["FLAG_KEYS", "build_parser", "config_from_cli", "main"]
 
-GROUPS = (data, train, apply, generate, analysis, serve)  # the order of `aekit --help`
+GROUPS = (data, train, apply, generate, export, analysis, serve)  # the order of `aekit --help`
 # what the machine, not aekit, gets wrong: a read-only place, no permission, a full disk
 USER_OS_ERRORS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC,
                             errno.EDQUOT})
