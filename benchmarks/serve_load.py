@@ -4,8 +4,8 @@ For ``/decode`` (the demo conv model, one 16-number code per request, PNG back) 
 ``/denoise`` (dncnn-s on a 256×256 gray photo, PNG in and out): 1, 4 and 16 concurrent
 clients for ``--seconds`` each (default 30), with dynamic batching off, on (the
 default: requests that queue while the model is busy share the next call) and on with
-a 5 ms window — each against its own fresh server process, one at a time, in this one
-command.
+a 5 ms window, and on with 256×256 photos batched too (``--batch-pixels``) — each
+against its own fresh server process, one at a time, in this one command.
 Printed per row: requests/s, p50 and p99 latency, and requests per model call (the
 mean batch). Then the page: Playwright + Debian's Chromium open the explorer on the conv
 run, record the time from navigation to the first decoded image, drag the latent pad
@@ -41,8 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _runs import train_or_reuse  # noqa: E402
 
 # batching off; on (what queues while the model is busy goes together: the default); on
-# with a 5 ms window that an idle model waits for company
-MODES = {"off": ["--no-batching"], "on": [], "on+5ms": ["--batch-timeout-ms", "5"]}
+# with a 5 ms window that an idle model waits for company; on with 256² photos batched too
+# (the default sends photos over 128² pixels one per call)
+MODES = {"off": ["--no-batching"], "on": [], "on+5ms": ["--batch-timeout-ms", "5"],
+         "on+photos": ["--batch-pixels", str(16 * 256 * 256)]}
 DNCNN = {"data.source": "natural-images", "data.channels": 1, "model.name": "dncnn-s",
          "task.name": "denoise", "task.noise": "gaussian255:25", "data.patch_size": 40,
          "data.patches": 800, "train.batch_size": 32, "train.epochs": 1}
@@ -167,8 +169,26 @@ def page_timings(port: int, run: str, shots: Path | None) -> dict[str, float] | 
             page.mouse.up()
         page.wait_for_timeout(500)
         lat = page.evaluate("window.aekit.latencies")
-        # the anomaly list and the map of the page's first load, for the docs
+        # for the docs: click a sample (the sliders move to its code), shift-click the
+        # farthest one, interpolate; then the anomaly list
+        pts = np.asarray(page.evaluate("window.aekit.map.points"))
+        far = int(np.argmax(np.linalg.norm(pts - pts[0], axis=1)))
+        for i, shift in ((0, False), (far, True)):
+            x, y = page.evaluate(f"""(() => {{ const c = document.getElementById('map'),
+                r = c.getBoundingClientRect(), [px, py] = window.aekit.mapPixels[{i}];
+                return [r.left + px * r.width / c.width, r.top + py * r.height / c.height];
+                }})()""")
+            if shift:
+                page.keyboard.down("Shift")
+            page.mouse.click(x, y)
+            if shift:
+                page.keyboard.up("Shift")
+            page.wait_for_timeout(300)
+        page.click("#interp-go")
+        page.wait_for_function("document.getElementById('interp-strip').naturalWidth > 0",
+                               timeout=30_000)
         page.wait_for_selector("#top figure", timeout=120_000)
+        page.wait_for_timeout(500)
         if shots is not None:
             shots.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shots / "explore-demo.png"), full_page=True)
@@ -211,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         proc = start([conv, dn], args.port, mode)
         try:
             for op, (path, body, ctype) in jobs.items():
+                if mode == "on+photos" and op != "denoise":
+                    continue  # the same as "on" for anything but large photos
                 load(args.port, path, body, ctype, 1, min(2.0, args.seconds))  # warm up
                 before = stats(args.port)["runs"].get(names[op], {})
                 for n in args.clients:
@@ -242,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
                    and r["clients"] == n}
             off = max(got["off"]["rps"], 1e-9)
             print(f"  /{op} × {n}: " + ", ".join(f"{m} {got[m]['rps'] / off:.2f}×"
-                                              for m in MODES if m != "off"))
+                                              for m in MODES if m != "off" and m in got))
     if page is not None:
         print(f"\npage: first decoded image {page['first_decoded_image_ms']} ms after "
               f"navigation; while dragging, decode p50 {page['decode_p50_ms']} ms, p90 "

@@ -69,8 +69,11 @@ def test_drag_the_pad_then_interpolate_between_two_clicked_samples(
         browser: object, server: str, shots: Path) -> None:
     page = open_page(browser, server + "?run=conv2")
     page.wait_for_selector('#map[data-points="24"]', timeout=30_000)
-    page.wait_for_function("window.aekit.decodes >= 1", timeout=30_000)
+    # settled: the first decode (at the test codes' median) is back, none in flight
+    page.wait_for_function("window.aekit.decodes >= 1 && !window.aekit.decodeBusy",
+                           timeout=30_000)
     first = page.get_attribute("#decoded", "src")
+    before = page.evaluate("window.aekit.decodes")
     box = page.locator("#pad").bounding_box()
     page.mouse.move(box["x"] + 0.2 * box["width"], box["y"] + 0.2 * box["height"])
     page.mouse.down()
@@ -78,7 +81,12 @@ def test_drag_the_pad_then_interpolate_between_two_clicked_samples(
     page.mouse.up()
     page.wait_for_function(f"document.getElementById('decoded').src !== {first!r}",
                            timeout=15_000)
-    assert page.evaluate("window.aekit.decodes") >= 2
+    page.wait_for_function("!window.aekit.decodeBusy && !window.aekit.decodePending")
+    assert page.evaluate("window.aekit.decodes") > before
+    lo, hi = page.evaluate("[window.aekit.map.code_min, window.aekit.map.code_max]")
+    code = page.evaluate("window.aekit.code")  # the pad's end point, in code space
+    assert code[0] == pytest.approx(lo[0] + 0.85 * (hi[0] - lo[0]), abs=0.02 * (hi[0] - lo[0]))
+    assert code[1] == pytest.approx(hi[1] - 0.8 * (hi[1] - lo[1]), abs=0.02 * (hi[1] - lo[1]))
 
     def click_sample(i: int, shift: bool = False) -> None:
         x, y = page.evaluate(f"""(() => {{ const c = document.getElementById('map'),

@@ -386,3 +386,50 @@ def test_a_chunked_body_over_the_limit_is_refused_while_it_arrives(client: TestC
                     headers={"content-type": "image/png"})
     assert r.status_code == 413 and "over 200,000 bytes" in r.json()["error"]
     assert client.get("/runs").status_code == 200
+
+
+@pytest.fixture(scope="module")
+def more_services(tmp_path_factory: pytest.TempPathFactory) -> list:
+    """A ×2 super-resolution run and a supervised AAE (labels condition its decoder)."""
+    from tests.conftest import tiny_run
+
+    root = tmp_path_factory.mktemp("serve-more")
+    runs = []
+    for name, args in {"sr": ("--model", "espcn", "--task", "superres", "--scale", "2"),
+                       "style": ("--model", "aae-style", "--latent-dim", "2")}.items():
+        (root / name).mkdir()
+        runs.append(tiny_run(root / name, *args, "--epochs", "1", "--batch-size", "16",
+                             n_train=48, n_test=8).rename(root / name / name))
+    return load_services(runs, 0.99)
+
+
+def test_upscale_is_scale_times_larger_against_bicubic(more_services: list) -> None:
+    c = TestClient(create_app(more_services))
+    info = {r["name"]: r for r in c.get("/runs").json()["runs"]}
+    assert info["sr"]["operations"] == ["upscale"] and info["sr"]["scale"] == 2
+    photo = quantised((3, 12, 16), seed=7)
+    files = [("image", ("p.png", png_bytes(photo), "image/png"))]
+    big = png_array(c.post("/runs/sr/upscale", files=files).content)
+    assert big.shape == (24, 32, 3)  # colour kept: the model runs on Y, chroma bicubic
+    item = c.post("/runs/sr/upscale?compare=true&simulate=true", files=files).json()["items"][0]
+    assert item["baseline_name"] == "bicubic" and item["size"] == [16, 12]
+    assert set(item["psnr"]) == {"result", "baseline"}
+
+
+def test_a_conditioned_model_decodes_with_labels_and_draws_the_style_grid(
+        more_services: list) -> None:
+    c = TestClient(create_app(more_services))
+    info = {r["name"]: r for r in c.get("/runs").json()["runs"]}["style"]
+    assert "style" in info["operations"] and "score" not in info["operations"]
+    k = info["n_classes"]
+    assert k == 4
+    r = c.post("/runs/style/decode", json={"codes": [[0.0, 0.0]]})
+    assert r.status_code == 422 and "class label" in r.json()["error"]
+    ok = c.post("/runs/style/decode?format=array", json={"codes": [[0.0, 0.0]] * 2,
+                                                         "labels": [0, 3]}).json()["images"]
+    assert np.asarray(ok).shape == (2, 1, 8, 8)
+    bad = c.post("/runs/style/decode", json={"codes": [[0.0, 0.0]], "labels": [9]})
+    assert bad.status_code == 422 and "0…3" in bad.json()["error"]
+    grid = c.post("/runs/style/style", files=[("image", ("d.png", png_bytes(
+        quantised((1, 8, 8))), "image/png"))])
+    assert png_array(grid.content).shape == (8, (k + 1) * 9 - 1)  # the input, then k classes

@@ -4,9 +4,9 @@ Thin by design: it parses arguments, calls library functions and prints. One mod
 verb group (``data``, ``train``, ``apply``, ``generate``, ``export``, ``analysis``,
 ``serve``), each adding its own sub-parsers with ``register(sub)``; heavy modules (torch,
 lightning, matplotlib) are imported inside the handlers so that ``aekit --help`` starts
-fast. Every
-:class:`~aekit.errors.AekitError` becomes one line on stderr and exit status 2; anything
-else is a bug and keeps its traceback. The CLI configures the ``aekit`` logger's handler.
+fast. Every :class:`~aekit.errors.AekitError` becomes one line on stderr and exit status
+2; anything else is a bug and keeps its traceback. The CLI configures the ``aekit``
+logger's handler.
 """
 
 from __future__ import annotations

@@ -35,7 +35,8 @@ def _run(args: argparse.Namespace, browser: bool) -> int:
 
     serve(args.runs, host=args.host, port=args.port, api_key=args.api_key,
           limits=_limits(args), batching=not args.no_batching,  # type: ignore[arg-type]
-          batch_timeout_ms=args.batch_timeout_ms, quantile=args.quantile, on_ready=ready)
+          batch_timeout_ms=args.batch_timeout_ms, batch_pixels=args.batch_pixels,
+          quantile=args.quantile, on_ready=ready)
     print("aekit serve: stopped", flush=True)
     return 0
 
@@ -70,6 +71,10 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="how long an idle model waits for more requests before it runs "
                         "(default 0: requests that arrive while it is busy are batched "
                         "anyway; a window only adds latency at low load, see docs/serve.md)")
+    p.add_argument("--batch-pixels", type=int, default=128 * 128,
+                   help="restoration: same-size images share a call up to this many pixels "
+                        "in all (default 16384 = 128²; on this CPU larger batches of photos "
+                        "ran slower, see docs/serve.md)")
     p.add_argument("--quantile", type=float, default=0.99,
                    help="anomaly threshold: this quantile of the validation split's scores "
                         "(default 0.99)")

@@ -49,7 +49,7 @@ log = logging.getLogger("aekit.serve")
 COOKIE = "aekit_key"
 FORMATS = ("png", "json", "array")
 TOP_ANOMALIES = 24
-BATCH_PIXELS = 128 * 128  # restoration: images per call ≤ this many pixels in all
+BATCH_PIXELS = 128 * 128  # restoration: images per call ≤ this many pixels in all (CPU)
 
 _IMAGE_BODY = {"requestBody": {"required": True, "content": {
     "multipart/form-data": {"schema": {"type": "object", "properties": {"image": {
@@ -97,7 +97,8 @@ class TraverseBody(BaseModel):
 
 def create_app(services: list[RunService], *, limits: Limits | None = None,
                api_key: str | None = None, batching: bool = True,
-               batch_timeout_ms: float = 0.0, max_batch: int = 64) -> FastAPI:
+               batch_timeout_ms: float = 0.0, max_batch: int = 64,
+               batch_pixels: int = BATCH_PIXELS) -> FastAPI:
     """The ASGI application serving ``services`` (names must be unique)."""
     limits = limits or Limits()
     by_name = {s.name: s for s in services}
@@ -117,7 +118,7 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
     def photos_per_call(shape: Any) -> int:
         # large photos gain nothing from sharing a call: their activations already fill
         # the caches (4 × 256² in one call ran 2× slower than one by one, measured)
-        return BATCH_PIXELS // max(1, int(shape[-1]) * int(shape[-2]))
+        return batch_pixels // max(1, int(shape[-1]) * int(shape[-2]))
 
     batchers = {s.name: {"encode": batcher(s.encode), "decode": batcher(s.decode),
                          "decode_labels": batcher(s.decode), "reconstruct": batcher(s.reconstruct),
@@ -340,7 +341,8 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
                 "points": np.round(pts, 4).tolist(),
                 "labels": None if page.y is None else page.y.astype(int).tolist(),
                 "classes": page.classes, "code_size": int(codes.shape[1]),
-                "code_min": (lo - pad).tolist(), "code_max": (hi + pad).tolist()}
+                "code_min": (lo - pad).tolist(), "code_max": (hi + pad).tolist(),
+                "code_median": np.median(codes, axis=0).tolist()}
 
     @app.get("/runs/{run}/samples/{index}.png", summary="One test sample as PNG",
              response_class=Response)

@@ -108,7 +108,8 @@ def load_services(runs: Sequence[str | Path], quantile: float) -> list[Any]:
 
 def serve(runs: Sequence[str | Path], *, host: str = "127.0.0.1", port: int = 8000,
           api_key: str | None = None, limits: Limits | None = None, batching: bool = True,
-          batch_timeout_ms: float = 0.0, quantile: float = 0.99,
+          batch_timeout_ms: float = 0.0, batch_pixels: int = 128 * 128,
+          quantile: float = 0.99,
           on_ready: Callable[[str], None] | None = None, log_level: str = "warning") -> None:
     """Serve ``runs`` until SIGINT/SIGTERM. ``on_ready(url)`` is called once listening."""
     require_extras()
@@ -120,8 +121,10 @@ def serve(runs: Sequence[str | Path], *, host: str = "127.0.0.1", port: int = 80
         raise ConfigError(f"--batch-timeout-ms must be 0…1000; got {batch_timeout_ms}")
     key = resolve_key(host, api_key)
     services = load_services(runs, quantile)
+    if batch_pixels < 1:
+        raise ConfigError(f"--batch-pixels must be positive; got {batch_pixels}")
     app = create_app(services, limits=limits, api_key=key, batching=batching,
-                     batch_timeout_ms=batch_timeout_ms)
+                     batch_timeout_ms=batch_timeout_ms, batch_pixels=batch_pixels)
     sock = bind(host, port)
     url = url_of(sock, host)
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off",

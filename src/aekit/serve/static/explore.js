@@ -106,7 +106,12 @@ async function loadMap(method) {
     (state.map.method === "codes" ? "the 2-D codes themselves" : `${state.map.method} of ${codes}-D codes`);
   drawMap();
   drawLegend();
-  if (state.code && codes === 2) drawPad();
+  if (state.code && state.picked === null && state.map.code_median
+      && state.code.every((v) => v === 0)) {
+    state.code = state.map.code_median.slice();  // start where the data is, not at 0
+    requestDecode();
+  }
+  if (state.code) { syncSliders(); drawPad(); }
 }
 
 function colourOf(i) {
