@@ -4,8 +4,11 @@ For ``/decode`` (the demo conv model, one 16-number code per request, PNG back) 
 ``/denoise`` (dncnn-s on a 256×256 gray photo, PNG in and out): 1, 4 and 16 concurrent
 clients for ``--seconds`` each (default 30), with dynamic batching off, on (the
 default: requests that queue while the model is busy share the next call) and on with
-a 5 ms window, and on with 256×256 photos batched too (``--batch-pixels``) — each
-against its own fresh server process, one at a time, in this one command.
+a 5 ms window, and on with 256×256 photos batched too (``--batch-pixels``) — one server
+process per setting, all started at once, loaded one at a time: each cell's seconds are
+split in ``--rounds`` slices and the settings take turns in alternating order, so
+drift in the machine's speed hits every setting alike (between two runs of this script
+on this machine the same setting moved by up to 20%).
 Printed per row: requests/s, p50 and p99 latency, and requests per model call (the
 mean batch). Then the page: Playwright + Debian's Chromium open the explorer on the conv
 run, record the time from navigation to the first decoded image, drag the latent pad
@@ -206,7 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/serve"))
     ap.add_argument("--screenshots", type=Path, default=None,
                     help="save the page's screenshot here (docs/img for the docs)")
-    ap.add_argument("--port", type=int, default=8765)
+    ap.add_argument("--rounds", type=int, default=2,
+                    help="slices per cell; modes alternate between them (default 2)")
+    ap.add_argument("--port", type=int, default=8765, help="first of 4 consecutive ports")
     args = ap.parse_args(argv)
     if args.seconds <= 0 or args.seconds > 120 or not all(0 < c <= 64 for c in args.clients):
         raise SystemExit("--seconds must be in (0, 120] and --clients in 1…64 (bounded load)")
@@ -225,32 +230,47 @@ def main(argv: list[str] | None = None) -> int:
     names = {"decode": conv.resolve().name, "denoise": dn.resolve().name}
     jobs = {"decode": (f"/runs/{names['decode']}/decode", code, "application/json"),
             "denoise": (f"/runs/{names['denoise']}/denoise", photo, "image/png")}
-    rows = []
-    page = None
-    for mode in MODES:
-        proc = start([conv, dn], args.port, mode)
-        try:
-            for op, (path, body, ctype) in jobs.items():
-                if mode == "on+photos" and op != "denoise":
-                    continue  # the same as "on" for anything but large photos
-                load(args.port, path, body, ctype, 1, min(2.0, args.seconds))  # warm up
-                before = stats(args.port)["runs"].get(names[op], {})
-                for n in args.clients:
-                    r = load(args.port, path, body, ctype, n, args.seconds)
-                    after = stats(args.port)["runs"][names[op]]
-                    key = "decode" if op == "decode" else "restore"
-                    reqs = after[key]["requests"] - before.get(key, {}).get("requests", 0)
-                    calls = after[key]["model_calls"] - before.get(key, {}).get("model_calls", 0)
-                    before = after
-                    row = {"endpoint": f"/{op}", "batching": mode, "clients": n, **r,
-                           "requests_per_model_call": round(reqs / max(calls, 1), 2)}
-                    rows.append(row)
-                    print(json.dumps(row), flush=True)
-            if mode == "on":
-                page = page_timings(args.port, names["decode"], args.screenshots)
-        finally:
+    # every mode's server runs at once on its own port (an idle server costs nothing);
+    # each cell is measured in --rounds slices, the modes taking turns in alternating
+    # order, so drift in the machine's speed hits every mode alike
+    ports = {mode: args.port + i for i, mode in enumerate(MODES)}
+    procs = {}
+    try:
+        for mode, port in ports.items():
+            procs[mode] = start([conv, dn], port, mode)
+        cells: dict[tuple[str, str, int], list[dict]] = {}
+        for op, (path, body, ctype) in jobs.items():
+            modes = [m for m in MODES if op == "denoise" or m != "on+photos"]
+            for mode in modes:  # warm up
+                load(ports[mode], path, body, ctype, 1, min(2.0, args.seconds))
+            key = "decode" if op == "decode" else "restore"
+            for n in args.clients:
+                for r in range(args.rounds):
+                    for mode in (modes if r % 2 == 0 else modes[::-1]):
+                        before = stats(ports[mode])["runs"][names[op]][key]
+                        got = load(ports[mode], path, body, ctype, n,
+                                   args.seconds / args.rounds)
+                        after = stats(ports[mode])["runs"][names[op]][key]
+                        got["calls"] = after["model_calls"] - before["model_calls"]
+                        got["reqs"] = after["requests"] - before["requests"]
+                        cells.setdefault((op, mode, n), []).append(got)
+        page = page_timings(ports["on"], names["decode"], args.screenshots)
+    finally:
+        for proc in procs.values():
             stop(proc)
-
+    rows = []
+    for (op, mode, n), parts in cells.items():
+        row = {"endpoint": f"/{op}", "batching": mode, "clients": n,
+               "requests": sum(p["requests"] for p in parts),
+               "errors": sum(p["errors"] for p in parts),
+               "rps": round(float(np.mean([p["rps"] for p in parts])), 1),
+               "p50_ms": round(float(np.median([p["p50_ms"] for p in parts])), 2),
+               "p99_ms": round(float(max(p["p99_ms"] for p in parts)), 2),
+               "requests_per_model_call": round(sum(p["reqs"] for p in parts)
+                                                / max(1, sum(p["calls"] for p in parts)), 2),
+               "rounds_rps": [p["rps"] for p in parts]}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
     print("\n| endpoint | clients | batching | req/s | p50 ms | p99 ms | req/call | errors |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:

@@ -9,6 +9,13 @@ import numpy as np
 import pytest
 
 
+def real_set_threads(threads: int | None) -> int:
+    """aekit.engine.run.set_threads itself (the suite replaces it, see _one_thread)."""
+    import aekit.engine.run as engine_run
+
+    return engine_run.set_threads.__wrapped__(threads)  # type: ignore[attr-defined]
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _one_thread() -> object:
     """Tiny test models run on one intra-op thread.
@@ -18,9 +25,21 @@ def _one_thread() -> object:
     """
     import torch
 
+    import aekit.engine.run as engine_run
+
     before = torch.get_num_threads()
     torch.set_num_threads(1)
+    real = engine_run.set_threads
+    # training sets threads from the cores and warns on a busy machine: in the suite,
+    # one thread and no warning (tests/test_train.py tests set_threads itself)
+    def one(threads: int | None) -> int:
+        torch.set_num_threads(1)
+        return 1
+
+    one.__wrapped__ = real  # type: ignore[attr-defined]
+    engine_run.set_threads = one
     yield
+    engine_run.set_threads = real
     torch.set_num_threads(before)
 
 

@@ -290,8 +290,14 @@ def test_superres_end_to_end(photo_dir: Path, tmp_path: Path,
     tiny = _save(tmp_path / "in2" / "tiny.png", _photo(3, 3, 1))
     bad = tmp_path / "in2" / "broken.png"
     bad.write_bytes(b"not an image")
+    # a file whose header reads but whose pixels are cut off fails only when it is
+    # decoded, after the first photo was already upscaled: still nothing is left behind
+    cut = tmp_path / "in2" / "cut.png"
+    whole = _save(tmp_path / "in3" / "whole.png", _photo(60, 80, 2)).read_bytes()
+    cut.write_bytes(whole[: len(whole) // 2])
     for args, needle in (([str(img), str(tiny)], "needs at least 4×4"),
                          ([str(img), str(bad)], "not an image file"),
+                         ([str(img), str(cut)], "truncated"),
                          ([str(img), "--scale", "3"], "trained for ×2")):
         out2 = tmp_path / f"none{len(needle)}"
         assert main(["upscale", str(run), *args, "--out", str(out2)]) == 2

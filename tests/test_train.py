@@ -235,3 +235,37 @@ def test_resume_after_moving_the_run_directory_is_exact(
         str(resumed / "model.safetensors"))
     for k in a:
         assert torch.equal(a[k], b[k]), k
+
+
+def test_set_threads_uses_the_cores_and_warns_when_the_machine_is_busy(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import torch
+
+    from tests.conftest import real_set_threads
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setattr("aekit.engine.run.usable_cores", lambda: 2)
+        monkeypatch.setattr("os.getloadavg", lambda: (0.2, 0.2, 0.2))
+        with caplog.at_level("WARNING", logger="aekit"):
+            assert real_set_threads(None) == 2 and torch.get_num_threads() == 2
+            assert real_set_threads(1) == 1 and torch.get_num_threads() == 1
+        assert not caplog.records
+        monkeypatch.setattr("os.getloadavg", lambda: (1.9, 1.0, 1.0))
+        with caplog.at_level("WARNING", logger="aekit"):
+            real_set_threads(None)
+        (rec,) = caplog.records
+        assert "already busy (load 1.9 on 2 cores)" in rec.getMessage()
+        assert "train.threads" in rec.getMessage()
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_threads_must_be_a_positive_count() -> None:
+    from aekit.config import RunConfig, validate
+    from aekit.errors import ConfigError
+
+    cfg = RunConfig()
+    cfg.train.threads = 0
+    with pytest.raises(ConfigError, match="train.threads must be 1…1024"):
+        validate(cfg)

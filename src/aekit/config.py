@@ -143,6 +143,7 @@ class TrainConfig:
     strategy: str = "auto"
     precision: str = "auto"  # auto = bf16-mixed on GPUs that support it, else 32
     grad_clip: float | None = None
+    threads: int | None = None  # intra-op threads; None = the cores this process may use
 
     def resolve_defaults(self) -> None:
         """Put the optimizer's own defaults where the user gave none, so config.json says
@@ -483,6 +484,9 @@ def validate(cfg: RunConfig) -> None:
         raise ConfigError(f"train.lr must be a finite number > 0; got {t.lr}")
     if t.momentum is not None and not 0.0 <= t.momentum < 1.0:
         raise ConfigError(f"train.momentum must be in [0, 1); got {t.momentum}")
+    if t.threads is not None and not 1 <= t.threads <= 1024:
+        raise ConfigError(f"train.threads must be 1…1024 (or null: the cores this process "
+                          f"may use); got {t.threads}")
     if not 0.0 <= cfg.data.val_fraction < 1.0:
         raise ConfigError(f"data.val_fraction must be in [0, 1); got {cfg.data.val_fraction}")
     if cfg.data.train_classes is not None and (

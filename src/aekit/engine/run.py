@@ -117,6 +117,7 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
 
     quiet_lightning()
     t = cfg.train
+    set_threads(t.threads)
     pl.seed_everything(t.seed, verbose=False)
     splits = make_splits(cfg.data, t.seed) if splits is None else splits
     task = build_task(cfg.task)
@@ -328,6 +329,34 @@ def check_devices(t: TrainConfig) -> None:
         kind = "GPUs" if on_gpu else "CPU cores (each device is one training process)"
         raise ConfigError(f"--devices {t.devices} asks for {count} devices; this machine has "
                           f"{have} {kind}")
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, else the machine's)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def set_threads(threads: int | None) -> int:
+    """Give PyTorch ``threads`` intra-op threads (default: the usable cores), and say in
+    one line when the machine is already busy — two jobs on the same cores each run
+    slower than alone. Returns the thread count set."""
+    import torch
+
+    cores = usable_cores()
+    n = threads or cores
+    torch.set_num_threads(n)
+    try:
+        load = os.getloadavg()[0]  # runnable processes, 1-minute average
+    except OSError:  # pragma: no cover - no load average on this system
+        return n
+    if load >= 0.75 * cores:
+        LOG.warning(f"the machine is already busy (load {load:.1f} on {cores} core"
+                    f"{'s' if cores > 1 else ''}): this job will run slower than alone; "
+                    f"--set train.threads=N limits its threads")
+    return n
 
 
 def prepare_config(cfg: RunConfig) -> None:

@@ -12,6 +12,7 @@ size differs from the model's are refused with the size the model takes, unless
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -68,21 +69,21 @@ def apply_to_images(run: str | Path, images: list[str], out: str | Path, *, mode
     task_cfg = dataclasses.replace(loaded.config.task, name="denoise", noise=noise or "")
     if Capability.ANY_SIZE in model.capabilities and not resize:
         # fully convolutional: every photo at its own size, tiled (see aekit.tasks.restore)
-        x_list = read_checked(images, model, shape[0])
-        noisy_list = None
-        if noise is not None:
-            task = build_task(task_cfg)
-            noisy_list = [corrupted_inputs(task, img[None], seed, index=np.array([i]))[0]
-                          for i, img in enumerate(x_list)]
-            x_list = noisy_list
         if tile < 16:
             raise ConfigError(f"--tile must be at least 16 pixels; got {tile}")
-        outputs = [np.clip(restore(model, img, tile=tile), 0, 1) for img in x_list]
-        named = list(zip(names, outputs, strict=True))
-        if noisy_list is not None:
-            named += [(f"noisy/{n}", np.clip(v, 0, 1)) for n, v in zip(names, noisy_list,
-                                                                      strict=True)]
-        return write_all(out_dir, named, inputs=images)[: len(names)]
+        x_iter = read_checked(images, model, shape[0])
+        task = build_task(task_cfg) if noise is not None else None
+
+        def outputs() -> Iterator[tuple[str, np.ndarray]]:  # one photo in memory at a time
+            for i, (name, img) in enumerate(zip(names, x_iter, strict=True)):
+                if task is not None:  # the noisy version is written too, for comparison
+                    img = corrupted_inputs(task, img[None], seed, index=np.array([i]))[0]
+                    yield f"noisy/{name}", np.clip(img, 0, 1)
+                yield name, np.clip(restore(model, img, tile=tile), 0, 1)
+
+        out_names = [m for n in names for m in ((f"noisy/{n}", n) if task else (n,))]
+        written = write_all(out_dir, outputs(), inputs=images, names=out_names)
+        return [p for p in written if p.parent == out_dir][: len(names)]
     x = np.stack(read_images(images, shape, resize))  # (n, c, h, w)
     noisy = None
     if noise is not None:

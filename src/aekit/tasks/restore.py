@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -141,33 +141,58 @@ def check_output_names(images: list[str], out_dir: Path) -> list[str]:
     return names
 
 
-def read_checked(paths: list[str], model: Autoencoder, channels: int | None) -> list[np.ndarray]:
-    """Read every file (as ``channels``, or as stored) and check its size before any work."""
-    from aekit.data.images import read_image
+def check_files(paths: list[str], model: Autoencoder) -> list[tuple[int, int]]:
+    """Check every file before any work — it exists, its header decodes, it is at least
+    the model's smallest side — reading headers only; (width, height) of each."""
+    from PIL import Image, UnidentifiedImageError
 
     need = min_side(model)
-    images = []
+    sizes = []
     for p in paths:
         if not Path(p).is_file():
             raise DataError(f"{p}: no such file")
-        img = read_image(p, channels=channels)  # (c, h, w)
-        if min(img.shape[1:]) < need:
-            raise DataError(f"{p} is {img.shape[2]}×{img.shape[1]} pixels; this model needs "
-                            f"at least {need}×{need}")
-        images.append(img)
-    return images
+        try:
+            with Image.open(p) as img:  # the header only: no pixel is decoded here
+                w, h = img.size
+        except UnidentifiedImageError:
+            raise DataError(f"{p}: not an image file (unknown format)") from None
+        except (OSError, ValueError, SyntaxError, EOFError) as exc:
+            raise DataError(f"{p}: cannot read the image ({exc})") from None
+        if min(w, h) < need:
+            raise DataError(f"{p} is {w}×{h} pixels; this model needs at least {need}×{need}")
+        sizes.append((w, h))
+    return sizes
 
 
-def write_all(out_dir: Path, named: list[tuple[str, np.ndarray]],
-              inputs: Sequence[str | Path] = ()) -> list[Path]:
+def read_checked(paths: list[str], model: Autoencoder, channels: int | None
+                 ) -> Iterator[np.ndarray]:
+    """Check every file first (:func:`check_files`), then decode them one at a time (as
+    ``channels``, or as stored): memory holds one photo, not all of them."""
+    from aekit.data.images import read_image
+
+    check_files(paths, model)
+    for p in paths:
+        yield read_image(p, channels=channels)  # (c, h, w)
+
+
+def write_all(out_dir: Path, named: Iterable[tuple[str, np.ndarray]],
+              inputs: Sequence[str | Path] = (), names: Sequence[str] | None = None
+              ) -> list[Path]:
     """Write images into a hidden staging folder inside ``out_dir``, then move them in
     place: an error part-way leaves no partial output behind. An output that would land
     on one of ``inputs`` (paths compared resolved, e.g. ``--out D`` with an input in
-    ``D/noisy/``) is refused before anything is written."""
+    ``D/noisy/``) is refused before anything is written.
+
+    ``named`` may be a generator that computes each image as it is asked for (then give
+    its ``names`` up front): each image is written to the stage as soon as it exists,
+    so memory holds one result, whatever the number of images."""
     from aekit.data.images import write_image
 
+    if names is None:
+        named = list(named)
+        names = [n for n, _ in named]
     protected = {Path(p).resolve(): p for p in inputs}
-    for name, _ in named:
+    for name in names:
         hit = protected.get((out_dir / name).resolve())
         if hit is not None:
             raise ConfigError(f"the output {out_dir / name} would overwrite the input {hit}; "
@@ -176,15 +201,17 @@ def write_all(out_dir: Path, named: list[tuple[str, np.ndarray]],
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".aekit-partial-", dir=out_dir))
     try:
+        done = []
         for name, img in named:
             (stage / name).parent.mkdir(parents=True, exist_ok=True)
             write_image(stage / name, img)
-        for name, _ in named:
+            done.append(name)
+        for name in done:
             if (out_dir / name).is_dir():
                 raise DataError(f"{out_dir / name} is a directory; cannot write the output "
                                 f"{name} there (choose another --out)")
         written = []
-        for name, _ in named:
+        for name in done:
             target = out_dir / name
             target.parent.mkdir(parents=True, exist_ok=True)
             (stage / name).replace(target)
@@ -219,10 +246,12 @@ def upscale_files(run: str | Path, images: list[str], out: str | Path, *,
     out_dir = Path(out)
     names = check_output_names(images, out_dir)
     inputs = read_checked(images, model, None)  # as stored: gray stays gray, RGB stays RGB
-    results = []
-    for i, (name, img) in enumerate(zip(names, inputs, strict=True)):
-        if progress:
-            progress(f"{i + 1}/{len(names)} {name}: {img.shape[2]}×{img.shape[1]} → "
-                     f"{img.shape[2] * model.scale}×{img.shape[1] * model.scale}")
-        results.append((name, upscale_image(model, img, tile=tile)))
-    return write_all(out_dir, results, inputs=images)
+
+    def results() -> Iterator[tuple[str, np.ndarray]]:  # one photo in memory at a time
+        for i, (name, img) in enumerate(zip(names, inputs, strict=True)):
+            if progress:
+                progress(f"{i + 1}/{len(names)} {name}: {img.shape[2]}×{img.shape[1]} → "
+                         f"{img.shape[2] * model.scale}×{img.shape[1] * model.scale}")
+            yield name, upscale_image(model, img, tile=tile)
+
+    return write_all(out_dir, results(), inputs=images, names=names)
