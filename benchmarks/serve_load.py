@@ -34,6 +34,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -131,7 +132,8 @@ def stats(port: int) -> dict:
     return out
 
 
-def page_timings(port: int, run: str, shots: Path | None) -> dict[str, float] | None:
+def page_timings(port: int, run: str, denoiser: str, shots: Path | None
+                 ) -> dict[str, float] | None:
     chromium = shutil.which("chromium")
     try:
         from playwright.sync_api import sync_playwright
@@ -195,6 +197,21 @@ def page_timings(port: int, run: str, shots: Path | None) -> dict[str, float] | 
         if shots is not None:
             shots.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(shots / "explore-demo.png"), full_page=True)
+            # the restoration playground on scikit-image's camera photo (256×256 crop),
+            # degraded with the run's own noise
+            from skimage import data as skdata
+
+            from aekit.data.images import write_image
+
+            photo = Path(tempfile.mkdtemp()) / "camera-256.png"
+            write_image(photo, skdata.camera()[128:384, 128:384][None] / 255.0)
+            pg = browser.new_page(viewport={"width": 1280, "height": 800})
+            pg.goto(f"http://127.0.0.1:{port}/?run={denoiser}")
+            pg.wait_for_selector("#restore-panel", state="visible", timeout=60_000)
+            pg.set_input_files("#restore-file", str(photo))
+            pg.wait_for_selector('#restore-result[data-ready="1"]', timeout=60_000)
+            pg.wait_for_timeout(300)
+            pg.screenshot(path=str(shots / "explore-denoise.png"), full_page=True)
         browser.close()
     return {"first_decoded_image_ms": round(first, 1), "drag_decodes": len(lat),
             "decode_p50_ms": round(float(np.percentile(lat, 50)), 1),
@@ -212,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=2,
                     help="slices per cell; modes alternate between them (default 2)")
     ap.add_argument("--port", type=int, default=8765, help="first of 4 consecutive ports")
+    ap.add_argument("--page-only", action="store_true", help="only the page's timings")
     args = ap.parse_args(argv)
     if args.seconds <= 0 or args.seconds > 120 or not all(0 < c <= 64 for c in args.clients):
         raise SystemExit("--seconds must be in (0, 120] and --clients in 1…64 (bounded load)")
@@ -239,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         for mode, port in ports.items():
             procs[mode] = start([conv, dn], port, mode)
         cells: dict[tuple[str, str, int], list[dict]] = {}
-        for op, (path, body, ctype) in jobs.items():
+        for op, (path, body, ctype) in ({} if args.page_only else jobs).items():
             modes = [m for m in MODES if op == "denoise" or m != "on+photos"]
             for mode in modes:  # warm up
                 load(ports[mode], path, body, ctype, 1, min(2.0, args.seconds))
@@ -254,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                         got["calls"] = after["model_calls"] - before["model_calls"]
                         got["reqs"] = after["requests"] - before["requests"]
                         cells.setdefault((op, mode, n), []).append(got)
-        page = page_timings(ports["on"], names["decode"], args.screenshots)
+        page = page_timings(ports["on"], names["decode"], names["denoise"], args.screenshots)
     finally:
         for proc in procs.values():
             stop(proc)
@@ -278,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['rps']} | {r['p50_ms']} | {r['p99_ms']} | {r['requests_per_model_call']} | "
               f"{r['errors']} |")
     print("\nrequests per second against batching off (same run, same clients):")
-    for op in jobs:
+    for op in ({} if args.page_only else jobs):
         for n in args.clients:
             got = {r["batching"]: r for r in rows if r["endpoint"] == f"/{op}"
                    and r["clients"] == n}
@@ -289,8 +307,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\npage: first decoded image {page['first_decoded_image_ms']} ms after "
               f"navigation; while dragging, decode p50 {page['decode_p50_ms']} ms, p90 "
               f"{page['decode_p90_ms']} ms over {page['drag_decodes']} decodes")
-    (args.out / "serve_load.json").write_text(json.dumps({"rows": rows, "page": page,
-                                                          "seconds": args.seconds}, indent=2))
+    result = args.out / ("serve_page.json" if args.page_only else "serve_load.json")
+    result.write_text(json.dumps({"rows": rows, "page": page, "seconds": args.seconds},
+                                 indent=2))
     return 0
 
 

@@ -131,6 +131,16 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
 
         return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
+    # the page's bulk work (encoding the test split, t-SNE, scoring the validation split
+    # for the threshold) runs on a thread of its own: behind it on the model thread, a
+    # drag's decodes waited a second (measured); inference in eval mode is thread-safe
+    page_executor = ThreadPoolExecutor(1, thread_name_prefix="aekit-page")
+
+    async def in_page_thread(fn: Any, *args: Any) -> Any:
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(page_executor, fn, *args)
+
     # -- errors: one line in JSON, the server keeps serving ---------------------------
     @app.exception_handler(RequestError)
     async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
@@ -268,7 +278,7 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
         scores = await batchers[run]["score"](x)
         out: dict[str, Any] = {"scores": scores.tolist(), "quantile": svc.quantile}
         try:
-            thr = await in_model_thread(svc.threshold)
+            thr = await in_page_thread(svc.threshold)
         except AekitError as exc:
             out.update(threshold=None, outlier=None, note=str(exc))
         else:
@@ -330,8 +340,8 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
     @app.get("/runs/{run}/map", summary="The test split's codes in 2-D (for the page)")
     async def latent_map(run: str, method: str = "auto") -> dict[str, Any]:
         svc = service(run, "encode")
-        page = await in_model_thread(svc.page_data)
-        pts = await in_model_thread(svc.latent_map, method)
+        page = await in_page_thread(svc.page_data)
+        pts = await in_page_thread(svc.latent_map, method)
         codes = page.codes
         assert codes is not None
         lo, hi = np.percentile(codes, 1, axis=0), np.percentile(codes, 99, axis=0)
@@ -348,7 +358,7 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
              response_class=Response)
     async def sample_png(run: str, index: int) -> Response:
         svc = service(run)
-        page = await in_model_thread(svc.page_data)
+        page = await in_page_thread(svc.page_data)
         if not 0 <= index < len(page.x):
             raise RequestError(404, f"test sample {index} is out of range 0…{len(page.x) - 1}")
         return Response(png_bytes(page.x[index]), media_type="image/png",
@@ -357,7 +367,7 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
     @app.get("/runs/{run}/samples/{index}", summary="One test sample: code, input, output")
     async def sample(run: str, index: int) -> dict[str, Any]:
         svc = service(run)
-        page = await in_model_thread(svc.page_data)
+        page = await in_page_thread(svc.page_data)
         if not 0 <= index < len(page.x):
             raise RequestError(404, f"test sample {index} is out of range 0…{len(page.x) - 1}")
         x = page.x[index:index + 1]
@@ -373,9 +383,9 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
     @app.get("/runs/{run}/anomalies", summary="Highest-scoring test samples and the threshold")
     async def anomalies(run: str) -> dict[str, Any]:
         svc = service(run, "score")
-        page = await in_model_thread(svc.page_data)
-        scores = await in_model_thread(svc.score, page.x)
-        thr = await in_model_thread(svc.threshold)
+        page = await in_page_thread(svc.page_data)
+        scores = await in_page_thread(svc.score, page.x)
+        thr = await in_page_thread(svc.threshold)
         counts, edges = np.histogram(scores, bins=40)
         top = np.argsort(-scores)[:TOP_ANOMALIES]
         return {"threshold": thr, "quantile": svc.quantile, "n": int(len(scores)),
@@ -395,7 +405,7 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
         assert indices is not None
         if len(indices) != n:
             raise RequestError(422, f"give exactly {n} test-sample index(es); got {len(indices)}")
-        page = await in_model_thread(svc.page_data)
+        page = await in_page_thread(svc.page_data)
         if page.codes is None:
             raise RequestError(422, f"run {svc.name} has no codes of its test samples")
         bad = [i for i in indices if not 0 <= i < len(page.codes)]

@@ -198,7 +198,8 @@ async function onMapClick(ev) {
     const s = await api(`${runPath("samples")}/${i}`);
     $("picked-input").src = s.input;
     $("picked-rec").src = s.reconstruction || s.input;
-    $("picked-text").textContent = `test sample #${i}` + (s.label === null ? "" : `, label ${s.label}`);
+    const cls = s.label !== null && state.map.classes ? state.map.classes[s.label] : s.label;
+    $("picked-text").textContent = `test sample #${i}` + (s.label === null ? "" : ` · ${cls}`);
     $("picked").hidden = false;
     if (s.code && state.code) { state.code = s.code.slice(); syncSliders(); drawPad(); requestDecode(); }
   } catch (e) { status(e.message); }
