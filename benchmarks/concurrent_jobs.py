@@ -8,6 +8,10 @@ started together; the ratio is the slower of the two against the job alone. Sett
   OpenMP told not to spin-wait (``OMP_WAIT_POLICY=PASSIVE``, set before torch loads)
 * ``spin``   — OpenMP left spinning (``OMP_WAIT_POLICY=ACTIVE``), as a torch program
   that sets nothing may behave on a busy machine
+* ``omp-default`` — OpenMP's own default (``OMP_WAIT_POLICY`` set but empty, which aekit
+  leaves alone and OpenMP ignores: spin a while, then sleep), what a plain torch program
+  gets
+* ``spin-20k`` — OpenMP's default policy with a short spin (``GOMP_SPINCOUNT=20000``)
 * ``1-thread`` — aekit's default with ``--set train.threads=1`` for both jobs
 
 Bar: with aekit's default each of two concurrent jobs takes ≤ 2.5× its time alone.
@@ -28,6 +32,8 @@ import time
 from pathlib import Path
 
 SETTINGS = {"aekit": ({}, []), "spin": ({"OMP_WAIT_POLICY": "ACTIVE"}, []),
+            "omp-default": ({"OMP_WAIT_POLICY": ""}, []),
+            "spin-20k": ({"OMP_WAIT_POLICY": "", "GOMP_SPINCOUNT": "20000"}, []),
             "1-thread": ({}, ["--set", "train.threads=1"])}
 
 
