@@ -59,12 +59,20 @@ def test_bad_train_input_is_one_line_and_creates_nothing(
     assert not out.exists()
 
 
-def test_evaluate_prints_and_writes_metrics(denoise_run: Path,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_prints_the_answer_and_a_subset_never_replaces_metrics_json(
+        denoise_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    full = (denoise_run / "metrics.json").read_text()
     assert main(["evaluate", str(denoise_run), "--limit", "8"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(f"{denoise_run.name}: PSNR ") and "best baseline" in out[0]
+    assert "metrics.limit8.json" in out[1] and "unchanged" in out[1]
+    assert (denoise_run / "metrics.json").read_text() == full  # the report's file
+    assert main(["evaluate", str(denoise_run), "--limit", "8", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["n"] == 8
-    assert json.loads((denoise_run / "metrics.json").read_text()) == printed
+    assert json.loads((denoise_run / "metrics.limit8.json").read_text()) == printed
+    assert main(["evaluate", str(denoise_run)]) == 0
+    assert capsys.readouterr().out.splitlines()[1].endswith("metrics.json")
 
 
 def test_reconstruct_and_denoise_image_files(denoise_run: Path, tmp_path: Path,

@@ -163,10 +163,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:
-    from aekit.evaluate.run import evaluate_run
+    from pathlib import Path
+
+    from aekit.evaluate.run import evaluate_run, metrics_file, summary_line
 
     metrics = evaluate_run(args.run, data=args.data, limit=args.limit)
-    print_json(metrics)
+    if args.json:
+        print_json(metrics)
+        return 0
+    print(summary_line(Path(args.run).name, metrics))
+    where = metrics_file(args.run, data=args.data, limit=args.limit)
+    note = "" if where.name == "metrics.json" else \
+        " (a subset: the run's metrics.json and report are unchanged)"
+    print(f"  metrics: {where}{note}")
     return 0
 
 
@@ -215,10 +224,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model and write a run directory")
     _add_train_args(p)
     p.set_defaults(func=_cmd_train)
-    p = sub.add_parser("evaluate", help="evaluate a run on its test split; writes metrics.json")
+    p = sub.add_parser("evaluate", help="evaluate a run on its test split; writes metrics.json "
+                                        "and prints the headline against the best baseline")
     p.add_argument("run")
     p.add_argument("--data", help="evaluate on another source with the same image shape")
-    p.add_argument("--limit", type=int, help="evaluate on the first N test samples only")
+    p.add_argument("--limit", type=int, help="evaluate on the first N test samples only "
+                                              "(written to metrics.limitN.json)")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON instead "
+                                                       "of the summary")
     p.set_defaults(func=_cmd_evaluate)
     p = sub.add_parser("report", help="write report.html for a run")
     p.add_argument("run")

@@ -36,9 +36,27 @@ N_TUNE = 100  # validation images used to tune each classical denoiser
 
 
 
+def metrics_file(run: str | Path, *, data: str | None = None, limit: int | None = None
+                 ) -> Path:
+    """Where an evaluation is written: ``RUN/metrics.json`` for the run's own full test
+    split — the file the report reads —, else a file named after the subset
+    (``metrics.limit8.json``, ``metrics.data-mnist.json``), so a partial evaluation never
+    replaces the full one."""
+    import re
+
+    tags = []
+    if data:
+        tags.append("data-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", data).strip("-.") or "other"))
+    if limit is not None:
+        tags.append(f"limit{limit}")
+    name = METRICS if not tags else f"{Path(METRICS).stem}.{'.'.join(tags)}.json"
+    return Path(run) / name
+
+
 def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None = None,
                  progress: bool = True) -> dict[str, Any]:
-    """Evaluate ``run`` on the test split of its data (or of ``data``); write metrics.json."""
+    """Evaluate ``run`` on the test split of its data (or of ``data``, or its first
+    ``limit`` samples); write the result to :func:`metrics_file` and return it."""
     from aekit.rundata import splits_for_run
 
     if limit is not None and limit < 1:
@@ -63,7 +81,7 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
     for spec in evaluators_for(ctx):  # see aekit.evaluate.registry
         result.update(spec.fn(ctx))
     result["seconds"] = round(time.perf_counter() - t0, 2)
-    write_json(loaded.path / METRICS, result)
+    write_json(metrics_file(loaded.path, data=data, limit=limit), result)
     return result
 
 

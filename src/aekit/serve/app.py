@@ -612,6 +612,8 @@ def comparisons(svc: RunService, inputs: list[np.ndarray], results: list[np.ndar
     items = []
     for i, (inp, res) in enumerate(zip(inputs, results, strict=True)):
         base = svc.baseline(inp[None])[0]
+        if base.shape[0] != res.shape[0]:  # a gray photo given to a colour model
+            base = convert_channels(base[None], res.shape[0])[0]
         item: dict[str, Any] = {"input": data_url(inp), "result": data_url(res),
                                 "baseline": data_url(base),
                                 "baseline_name": "bicubic" if svc.model.scale > 1 else "input",
