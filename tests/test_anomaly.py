@@ -132,3 +132,67 @@ def test_score_bad_input_is_one_line_and_writes_nothing(
     assert main(["score", str(one_class_run), "--out", str(out), *argv]) == 2
     assert message in _err_line(capsys)
     assert not out.exists()
+
+
+def _untrained_conv() -> torch.nn.Module:
+    from aekit.models import build_model
+
+    torch.manual_seed(0)
+    return build_model(preset_config("conv", latent_dim=4), (1, 8, 8)).eval()
+
+
+def test_detector_is_a_scikit_learn_estimator() -> None:
+    from sklearn.base import clone
+    from sklearn.metrics import f1_score, make_scorer
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    det = AutoencoderDetector(_untrained_conv(), contamination=0.2, batch_size=64)
+    params = det.get_params()
+    assert params["contamination"] == 0.2 and params["batch_size"] == 64
+    twin = clone(det)
+    assert twin.get_params()["contamination"] == 0.2 and not hasattr(twin, "threshold_")
+    assert twin.model is not det.model  # a parameter, deep-copied like any other
+    twin.set_params(contamination=0.3)
+    x, _ = make_blobs_images(64, seed=3)
+    assert twin.fit(x).labels_.mean() == pytest.approx(0.3, abs=0.03)
+    # invalid values are stored as given and refused by fit, in one line
+    with pytest.raises(ConfigError, match="contamination"):
+        AutoencoderDetector(_untrained_conv(), contamination=0.9).fit(x)
+    # in a Pipeline (a preprocessing step before it) and in GridSearchCV
+    pipe = make_pipeline(FunctionTransformer(lambda a: np.clip(a, 0, 1)), det).fit(x)
+    assert pipe.predict(x).shape == (64,)
+    odd = np.random.default_rng(5).random((16, 1, 8, 8)).astype(np.float32)
+    xs = np.concatenate([x, odd])
+    ys = np.r_[np.zeros(64), np.ones(16)].astype(int)
+    folds = StratifiedKFold(2, shuffle=True, random_state=0)  # outliers in every fold
+    grid = GridSearchCV(det, {"contamination": [0.05, 0.2, 0.4]}, cv=folds,
+                        scoring=make_scorer(f1_score)).fit(xs, ys)
+    assert grid.best_params_["contamination"] in (0.05, 0.2, 0.4)
+    assert hasattr(grid.best_estimator_, "threshold_")
+
+
+def test_predict_proba_and_confidence_follow_pyod() -> None:
+    from scipy.stats import binom
+
+    x, _ = make_blobs_images(100, seed=3)
+    det = AutoencoderDetector(_untrained_conv(), contamination=0.1).fit(x)
+    train = det.decision_scores_
+    p = det.predict_proba(x)
+    assert p.shape == (100, 2) and np.allclose(p.sum(1), 1.0)
+    assert p[np.argmax(train), 1] == pytest.approx(1.0) and p[np.argmin(train), 1] == 0.0
+    order = np.argsort(train)
+    assert np.all(np.diff(p[order, 1]) >= -1e-12)  # monotone in the score
+    u = det.predict_proba(x, method="unify")[:, 1]
+    assert 0.0 <= u.min() and u.max() <= 1.0
+    with pytest.raises(ConfigError, match="linear or unify"):
+        det.predict_proba(x, method="softmax")
+    conf = det.predict_confidence(x)
+    assert conf.shape == (100,) and 0.0 <= conf.min() and conf.max() <= 1.0
+    i = int(np.argmax(train))  # the top score: k = n training scores at or below it
+    want = 1.0 - binom.cdf(100 - 10, 100, (1 + 100) / (2 + 100))
+    assert det.predict(x)[i] == 1 and conf[i] == pytest.approx(want)
+    j = int(np.argmin(train))  # an inlier: confidence of the inlier label
+    want_j = binom.cdf(100 - 10, 100, (1 + 1) / (2 + 100))
+    assert det.predict(x)[j] == 0 and conf[j] == pytest.approx(want_j)

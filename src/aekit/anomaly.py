@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 
 from aekit.capabilities import Capability
 from aekit.config import ModelConfig, TaskConfig, TrainConfig, preset_config
@@ -110,7 +111,7 @@ def auroc(scores: np.ndarray, is_anomaly: np.ndarray) -> float:
     return float(roc_auc_score(np.asarray(is_anomaly, dtype=bool), scores))
 
 
-class AutoencoderDetector:
+class AutoencoderDetector(BaseEstimator):
     """Outlier detector around an autoencoder, in the scikit-learn / PyOD style.
 
     ``model``: ``None`` (an autoencoder is built from ``model_config`` and trained on
@@ -120,11 +121,18 @@ class AutoencoderDetector:
     ``quantile`` is set — from that quantile of the scores of ``X_val`` passed to
     :meth:`fit` (held-out normal data).
 
+    It is a scikit-learn estimator: ``__init__`` only stores its parameters (checked in
+    ``fit``), so ``sklearn.base.clone``, ``get_params`` / ``set_params``, ``Pipeline`` and
+    ``GridSearchCV`` work (a given ``nn.Module`` is deep-copied by ``clone``, as any
+    parameter). PyOD's :meth:`predict_proba` and :meth:`predict_confidence` are offered
+    with PyOD's definitions.
+
     Example::
 
         det = AutoencoderDetector(contamination=0.05).fit(x_train)
         flags = det.predict(x_new)            # 1 = outlier
         scores = det.decision_function(x_new)  # higher = more abnormal
+        p = det.predict_proba(x_new)[:, 1]     # outlier probability in [0, 1]
     """
 
     def __init__(self, model: torch.nn.Module | str | Path | None = None, *,
@@ -133,8 +141,8 @@ class AutoencoderDetector:
                  train_config: TrainConfig | None = None,
                  task_config: TaskConfig | None = None, batch_size: int = 512) -> None:
         self.model = model
-        self.contamination = check_contamination(contamination)
-        self.quantile = None if quantile is None else check_quantile(quantile)
+        self.contamination = contamination  # checked in fit (scikit-learn: store as given)
+        self.quantile = quantile
         self.model_config = model_config
         self.train_config = train_config
         self.task_config = task_config
@@ -163,6 +171,11 @@ class AutoencoderDetector:
     def fit(self, X: np.ndarray, y: Any = None, *, X_val: np.ndarray | None = None
             ) -> AutoencoderDetector:
         """Train (or load) the model, score ``X`` and set the threshold; returns self."""
+        check_contamination(self.contamination)
+        if self.quantile is not None:
+            check_quantile(self.quantile)
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ConfigError(f"batch_size must be a whole number ≥ 1; got {self.batch_size}")
         X = _as_samples(X, "X")
         self.model_ = self._model_for(X)
         self.decision_scores_ = anomaly_scores(self.model_, X, self.batch_size)
@@ -195,6 +208,49 @@ class AutoencoderDetector:
     def predict(self, X: np.ndarray) -> np.ndarray:
         """1 for outliers (score above ``threshold_``), 0 for inliers (PyOD convention)."""
         return (self.decision_function(X) > self.threshold_).astype(np.int64)
+
+    def predict_proba(self, X: np.ndarray, method: str = "linear") -> np.ndarray:
+        """(n, 2): [P(inlier), P(outlier)] per sample, PyOD's two conversions of scores.
+
+        ``linear``: the score min–max scaled by the *training* scores
+        (``decision_scores_``), clipped to [0, 1]. ``unify``: Kriegel et al. 2011,
+        "Interpreting and Unifying Outlier Scores" — the Gaussian CDF of the score
+        standardised by the training scores' mean and standard deviation, ``erf(z/√2)``
+        clipped to [0, 1].
+        """
+        from scipy.special import erf
+
+        s = self.decision_function(X)
+        train = self.decision_scores_
+        if method == "linear":
+            span = float(train.max() - train.min()) or 1.0
+            p = np.clip((s - train.min()) / span, 0.0, 1.0)
+        elif method == "unify":
+            std = float(train.std()) or 1.0
+            p = np.clip(erf((s - train.mean()) / (std * np.sqrt(2.0))), 0.0, 1.0)
+        else:
+            raise ConfigError(f"method must be linear or unify; got {method!r}")
+        return np.column_stack([1.0 - p, p])
+
+    def predict_confidence(self, X: np.ndarray) -> np.ndarray:
+        """Confidence in each :meth:`predict` label, in [0, 1] (PyOD's ExCeeD; Perini,
+        Vercruyssen & Davis 2020, "Quantifying the Confidence of Anomaly Detectors in
+        Their Example-Wise Predictions").
+
+        With n training scores and ``k`` of them ≤ the sample's score, the outlier
+        probability is (1 + k) / (2 + n); the confidence of an *outlier* label is the
+        probability that more than n − ⌊n·contamination⌋ of n such draws fall below,
+        ``1 − BinomCDF(n − ⌊n·c⌋; n, p)``, and 1 minus that for an inlier label.
+        """
+        from scipy.stats import binom
+
+        s = self.decision_function(X)
+        train = np.sort(self.decision_scores_)
+        n = len(train)
+        k = np.searchsorted(train, s, side="right")  # training scores ≤ each score
+        p = (1.0 + k) / (2.0 + n)
+        conf = 1.0 - binom.cdf(n - int(n * self.contamination), n, p)
+        return np.where(s > self.threshold_, conf, 1.0 - conf)
 
 
 def _as_samples(X: Any, name: str) -> np.ndarray:
