@@ -232,13 +232,18 @@ def test_interpolate_traverse_and_style(gen_runs: dict[str, Path], tmp_path: Pat
     strip = tmp_path / "strip.png"
     assert main(["interpolate", str(gen_runs["vae"]), str(tmp_path / "0.png"),
                  str(tmp_path / "1.png"), "--steps", "6", "--out", str(strip)]) == 0
-    assert read_image(strip).shape == (1, 8, 6 * 9 - 1)
+    # 8-pixel images are written 14× (shorter side ≥ 112 px), with 2-pixel gutters
+    assert read_image(strip).shape == (1, 8 * 14, 6 * (8 * 14 + 2) - 2)
     grid = tmp_path / "trav.png"
-    assert main(["traverse", str(gen_runs["vae"]), "--steps", "5", "--out", str(grid)]) == 0
+    assert main(["traverse", str(gen_runs["vae"]), "--steps", "5", "--zoom", "1",
+                 "--out", str(grid)]) == 0
     assert read_image(grid).shape == (1, 2 * 9 - 1, 5 * 9 - 1)  # one row per code dimension
     assert main(["style", str(gen_runs["aae-style"]), str(tmp_path / "0.png"), "--out",
                  str(tmp_path / "style")]) == 0
     assert len(list((tmp_path / "style").glob("0_class*.png"))) == 4
+    assert read_image(tmp_path / "style" / "0_class1.png").shape == (1, 112, 112)
+    assert main(["interpolate", str(gen_runs["vae"]), str(tmp_path / "0.png"),
+                 str(tmp_path / "1.png"), "--zoom", "0", "--out", str(strip)]) == 2
 
 
 @pytest.mark.parametrize("argv, message", [

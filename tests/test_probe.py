@@ -86,7 +86,7 @@ def test_similar_cli_writes_strip_and_lists_neighbours(
     lines = [ln for ln in capsys.readouterr().out.splitlines() if "training sample" in ln]
     assert len(lines) == 3 and "training sample 5 " in lines[0]  # itself, nearly distance 0
     w, h = Image.open(out).size
-    assert h == 8 * 12 and w > 4 * 8 * 12  # 4 images of 8 px, scaled ×12
+    assert h == 8 * 14 and w > 4 * 8 * 14  # 4 images of 8 px, scaled ×14 (≥ 112 px)
     assert main(["similar", str(conv_run), str(tmp_path / "q.png"), "-k", "0",
                  "--out", str(tmp_path / "x.png")]) == 2
     assert "-k must be ≥ 1" in _err_line(capsys)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from aekit.cli.common import print_json
+from aekit.cli.generate import ZOOM_HELP
 
 
 def _cmd_probe(args: argparse.Namespace) -> int:
@@ -26,7 +27,7 @@ def _cmd_similar(args: argparse.Namespace) -> int:
     from aekit.tasks.similar import similar_images
 
     found = similar_images(args.run, args.image, k=args.k, out=args.out, data=args.data,
-                           limit=args.limit, resize=args.resize)
+                           limit=args.limit, resize=args.resize, zoom=args.zoom)
     for rank, nb in enumerate(found, 1):
         label = "" if nb.label is None else f"  label {nb.label}"
         print(f"{rank:>3}. training sample {nb.index}{label}  distance {nb.distance:.4g}")
@@ -88,6 +89,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", help="search another source's training split")
     p.add_argument("--limit", type=int, help="search the first N training samples only")
     p.add_argument("--resize", action="store_true", help="resize the image to the model's size")
+    p.add_argument("--zoom", type=int, help=ZOOM_HELP)
     p.set_defaults(func=_cmd_similar)
     p = sub.add_parser("pretrain", help="pretext-pretrain a classifier's conv stem with an AE "
                        "and compare with training from scratch")

@@ -58,6 +58,35 @@ def to_display(img: np.ndarray) -> np.ndarray:
     return img.mean(0)  # 2 channels: show their mean as gray
 
 
+READABLE_SIDE = 112  # pixels: image verbs enlarge small images to at least this
+
+
+def auto_zoom(h: int, w: int, zoom: int | None = None) -> int:
+    """The whole-number enlargement image verbs write with: ``zoom`` when given (1 =
+    the model's own size), else the smallest that makes the shorter side ≥ 112 pixels
+    (28×28 digits: 4×; photos: 1×)."""
+    if zoom is not None:
+        if not 1 <= zoom <= 64:
+            from aekit.errors import ConfigError
+
+            raise ConfigError(f"--zoom must be 1…64; got {zoom}")
+        return int(zoom)
+    return max(1, -(-READABLE_SIDE // max(1, min(h, w))))
+
+
+def zoomed(images: np.ndarray, zoom: int) -> np.ndarray:
+    """(…, h, w) → (…, h·zoom, w·zoom), every pixel a zoom×zoom block (no smoothing:
+    what the model produced, only bigger)."""
+    if zoom == 1:
+        return images
+    return images.repeat(zoom, axis=-2).repeat(zoom, axis=-1)
+
+
+def zoomed_mosaic(images: np.ndarray, rows: int, cols: int, zoom: int) -> np.ndarray:
+    """:func:`mosaic` of the enlarged images, gutters kept thin (1 px, 2 when zoomed)."""
+    return mosaic(zoomed(images, zoom), rows, cols, pad=1 if zoom == 1 else 2)
+
+
 def mosaic(images: np.ndarray, rows: int, cols: int, pad: int = 1) -> np.ndarray:
     """Tile (rows·cols, c, h, w) images row by row into one (c, H, W) image (white gaps)."""
     n, c, h, w = images.shape

@@ -11,6 +11,9 @@
   every class label — the style-transfer grid.
 
 Every verb checks the model's capabilities first and writes files only at the end.
+Images are written enlarged to a readable size (``zoom``; default: the shorter side ≥
+112 pixels, so 28×28 digits 4×, pixel blocks without smoothing; ``zoom=1`` writes the
+model's own size), with thin gutters between grid cells.
 """
 
 from __future__ import annotations
@@ -50,26 +53,28 @@ def _write(path: Path, img: np.ndarray) -> Path:
     return path
 
 
-def generate_images(run: str | Path, n: int, out: str | Path, *, seed: int = 0
-                    ) -> list[Path]:
+def generate_images(run: str | Path, n: int, out: str | Path, *, seed: int = 0,
+                    zoom: int | None = None) -> list[Path]:
     """Write ``n`` prior samples as ``OUT/000000.png`` … and ``OUT/grid.png``."""
     from aekit.evaluate.fid import draw_samples
     from aekit.io import load_run
-    from aekit.report.figures import mosaic
+    from aekit.report.figures import auto_zoom, zoomed, zoomed_mosaic
 
     if n < 1:
         raise ConfigError(f"-n must be at least 1; got {n}")
     loaded = load_run(run)
     _require(loaded, Capability.GENERATE, "generate", "generate samples: train a vae, aae or dcgan")
-    _image_shape(loaded, "generate")
+    _, h, w = _image_shape(loaded, "generate")
+    z = auto_zoom(h, w, zoom)
     x = draw_samples(loaded.model, n, seed)  # (n, c, h, w)
     out_dir = Path(out)
     width = max(6, len(str(n)))
-    written = [_write(out_dir / f"{i:0{width}d}.png", img) for i, img in enumerate(x)]
+    written = [_write(out_dir / f"{i:0{width}d}.png", zoomed(img, z)) for i, img in enumerate(x)]
     cols = int(np.ceil(np.sqrt(n)))
     rows = int(np.ceil(n / cols))
     pad = np.ones((rows * cols - n, *x.shape[1:]), np.float32)
-    written.append(_write(out_dir / "grid.png", mosaic(np.concatenate([x, pad]), rows, cols)))
+    written.append(_write(out_dir / "grid.png",
+                          zoomed_mosaic(np.concatenate([x, pad]), rows, cols, z)))
     return written
 
 
@@ -93,16 +98,17 @@ def _decode(loaded: LoadedRun, z: np.ndarray, y: np.ndarray | None = None) -> np
 
 
 def interpolate(run: str | Path, image_a: str, image_b: str, out: str | Path, *,
-                steps: int = 10, label: int | None = None) -> Path:
+                steps: int = 10, label: int | None = None, zoom: int | None = None) -> Path:
     """Decode ``steps`` codes from code(A) to code(B) into one strip image."""
     from aekit.io import load_run
-    from aekit.report.figures import mosaic
+    from aekit.report.figures import auto_zoom, zoomed_mosaic
 
     if steps < 2:
         raise ConfigError(f"--steps must be at least 2; got {steps}")
     loaded = load_run(run)
     _require(loaded, Capability.EMBED, "interpolate", "encode images (a dcgan has no encoder)")
-    _image_shape(loaded, "interpolate")
+    _, h, w = _image_shape(loaded, "interpolate")
+    zf = auto_zoom(h, w, zoom)
     _, z = _encode_files(loaded, [image_a, image_b])
     t = np.linspace(0.0, 1.0, steps)[:, None]
     codes = (1 - t) * z[0] + t * z[1]  # (steps, d)
@@ -110,17 +116,19 @@ def interpolate(run: str | Path, image_a: str, image_b: str, out: str | Path, *,
     if Capability.CONDITION in loaded.model.capabilities:
         y = np.full(steps, 0 if label is None else label, dtype=np.int64)
     x = _decode(loaded, codes, y)
-    return _write(Path(out), mosaic(x, 1, steps))
+    return _write(Path(out), zoomed_mosaic(x, 1, steps, zf))
 
 
 def traverse(run: str | Path, out: str | Path, *, image: str | None = None, steps: int = 9,
-             span: float = 2.5, label: int | None = None, max_dims: int = 16) -> Path:
+             span: float = 2.5, label: int | None = None, max_dims: int = 16,
+             zoom: int | None = None) -> Path:
     """Grid: row j varies code dimension j over base ± span (other dims fixed)."""
     from aekit.io import load_run
-    from aekit.report.figures import mosaic
+    from aekit.report.figures import auto_zoom, zoomed_mosaic
 
     loaded = load_run(run)
-    _image_shape(loaded, "traverse")
+    _, h, w = _image_shape(loaded, "traverse")
+    zf = auto_zoom(h, w, zoom)
     if not {Capability.EMBED, Capability.GENERATE} & loaded.model.capabilities:
         _require(loaded, Capability.EMBED, "traverse", "decode codes (it maps images to images)")
     d = loaded.model.code_size
@@ -137,23 +145,26 @@ def traverse(run: str | Path, out: str | Path, *, image: str | None = None, step
     y = None
     if Capability.CONDITION in loaded.model.capabilities:
         y = np.full(len(codes), 0 if label is None else label, dtype=np.int64)
-    return _write(Path(out), mosaic(_decode(loaded, codes, y), dims, steps))
+    return _write(Path(out), zoomed_mosaic(_decode(loaded, codes, y), dims, steps, zf))
 
 
-def style(run: str | Path, image: str, out: str | Path) -> list[Path]:
+def style(run: str | Path, image: str, out: str | Path, *, zoom: int | None = None
+          ) -> list[Path]:
     """Render one image's style in every class: ``OUT/<stem>_style.png`` (+ one per class)."""
     from aekit.io import load_run
-    from aekit.report.figures import mosaic
+    from aekit.report.figures import auto_zoom, zoomed, zoomed_mosaic
 
     loaded = load_run(run)
     _require(loaded, Capability.CONDITION, "style",
              "separate style from class: train a supervised aae (--model aae-style)")
-    _image_shape(loaded, "style")
+    _, h, w = _image_shape(loaded, "style")
+    zf = auto_zoom(h, w, zoom)
     x, z = _encode_files(loaded, [image])
     k = loaded.model.n_classes
     imgs = _decode(loaded, np.repeat(z, k, axis=0), np.arange(k, dtype=np.int64))
     out_dir = Path(out)
     stem = Path(image).stem
-    written = [_write(out_dir / f"{stem}_style.png", mosaic(np.concatenate([x, imgs]), 1, k + 1))]
-    written += [_write(out_dir / f"{stem}_class{c}.png", imgs[c]) for c in range(k)]
+    written = [_write(out_dir / f"{stem}_style.png",
+                      zoomed_mosaic(np.concatenate([x, imgs]), 1, k + 1, zf))]
+    written += [_write(out_dir / f"{stem}_class{c}.png", zoomed(imgs[c], zf)) for c in range(k)]
     return written

@@ -51,7 +51,7 @@ def strip(images: np.ndarray, gap_after: int = 1, pad: int = 2, scale: int = 1) 
 
 def similar_images(run: str | Path, image: str | Path, *, k: int = 8, out: str | Path,
                    data: str | None = None, limit: int | None = None,
-                   resize: bool = False) -> list[Neighbour]:
+                   resize: bool = False, zoom: int | None = None) -> list[Neighbour]:
     """Find the ``k`` nearest training samples of ``image`` and write the strip to ``out``."""
     from aekit.data.images import read_image, write_image
     from aekit.io import load_run
@@ -78,6 +78,8 @@ def similar_images(run: str | Path, image: str | Path, *, k: int = 8, out: str |
     y = ds.y_train
     found = [Neighbour(int(i), None if y is None else int(y[i]), float(s))
              for i, s in zip(idx, dist, strict=True)]
-    row = strip(np.concatenate([q[None], x[idx]]), scale=max(1, 96 // h))
+    from aekit.report.figures import auto_zoom
+
+    row = strip(np.concatenate([q[None], x[idx]]), scale=auto_zoom(h, w, zoom))
     write_image(out, row)
     return found
