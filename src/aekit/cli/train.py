@@ -243,5 +243,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_recipes)
     p = sub.add_parser("demo", help="train a conv and a denoising AE on Fashion-MNIST + reports")
     p.add_argument("--out", default="runs", help="parent directory for the demo runs")
-    p.add_argument("--quick", action="store_true", help="tiny version (seconds) for smoke tests")
+    p.add_argument("--quick", action="store_true",
+                   help="smoke test: 600 images, 1 epoch, about a minute; not a result")
     p.set_defaults(func=_cmd_demo)
