@@ -200,6 +200,10 @@ def test_generative_metrics_include_sample_quality(gen_runs: dict[str, Path]) ->
         assert ("metrics" in m) == (name != "dcgan")  # a GAN has nothing to reconstruct
     report = (gen_runs["dcgan"] / "report.html").read_text()
     assert "Samples" in report
+    # the loss curves say what each family's total is
+    assert "does not fall as samples improve" in report
+    assert "the negative ELBO" in (gen_runs["vae"] / "report.html").read_text()
+    assert "adversarial terms" in (gen_runs["aae-style"] / "report.html").read_text()
 
 
 def test_generate_is_reproducible_with_a_seed(gen_runs: dict[str, Path], tmp_path: Path) -> None:

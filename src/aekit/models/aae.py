@@ -108,6 +108,8 @@ class AdversarialAutoencoder(Autoencoder):
     """AAE with a code discriminator; optionally label-conditioned (style code)."""
 
     family = "aae"
+    loss_label = ("the reconstruction loss alone; the adversarial terms (disc, gen) are in "
+                  "the right panel")
     input_kind = "vector"
 
     def __init__(self, cfg: AAEConfig, input_shape: tuple[int, ...]) -> None:

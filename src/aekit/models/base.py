@@ -47,6 +47,8 @@ class Autoencoder(nn.Module):
     capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.EMBED})
     exact_jacobian: ClassVar[bool] = False  # exact contractive norm (dense) or estimator
     select_best: ClassVar[bool] = True  # keep best-validation weights (GANs keep the last)
+    # what the total ``loss`` is, in words, for the report's loss curves
+    loss_label: ClassVar[str] = "reconstruction loss plus the configured penalties"
 
     encoder: nn.Module
     decoder: nn.Module

@@ -62,6 +62,8 @@ class DCGAN(Autoencoder):
     """Generator + discriminator on (c, h, w) images, h and w divisible by 2^stages."""
 
     family = "dcgan"
+    loss_label = ("the discriminator's plus the generator's loss — it does not fall as "
+                  "samples improve (the sample-quality section measures those)")
     input_kind = "image"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {Capability.GENERATE, Capability.ADVERSARIAL})

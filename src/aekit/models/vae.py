@@ -102,6 +102,9 @@ class VariationalAutoencoder(Autoencoder):
     """VAE with a diagonal Gaussian posterior and a standard normal prior."""
 
     family = "vae"
+    loss_label = ("the negative ELBO with a β-weighted KL: reconstruction NLL + β·KL "
+                  "(= −ELBO at β = 1; validation always uses the configured β, training the "
+                  "warmed-up weight); the right panel shows both terms and neg_elbo")
     input_kind = "vector"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {Capability.EMBED, Capability.GENERATE, Capability.SCORE})

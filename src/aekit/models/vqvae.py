@@ -106,6 +106,8 @@ class VQVAE(Autoencoder):
     """VQ-VAE on (b, c, h, w) images; the code is an (h/2^n)·(w/2^n) grid of indices."""
 
     family = "vqvae"
+    loss_label = ("the reconstruction loss + the codebook term + β·commitment "
+                  "(van den Oord et al. 2017)")
     input_kind = "image"
     capabilities: ClassVar[frozenset[str]] = frozenset({Capability.EMBED})
 

@@ -22,6 +22,9 @@ def loss_curves(ctx: ReportContext) -> Section:
     png = figures.loss_curves(history, fig_dir / "loss_curves.png")
     terms = figures.loss_terms(history)
     caption = "Training (solid) and validation (dashed) loss per epoch"
+    label = getattr(ctx.loaded.model, "loss_label", None)
+    if label:
+        caption += f" — the loss is {label}"
     if terms:
         caption += f"; right: the individual terms ({', '.join(terms)})"
     caption += ". A panel switches to a log scale when its values span more than a decade."
