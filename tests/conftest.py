@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+_REAL: dict[str, Callable[[int | None], int]] = {}  # what _one_thread replaced
+
 
 def real_set_threads(threads: int | None) -> int:
     """aekit.engine.run.set_threads itself (the suite replaces it, see _one_thread)."""
-    import aekit.engine.run as engine_run
-
-    return engine_run.set_threads.__wrapped__(threads)  # type: ignore[attr-defined]
+    return _REAL["set_threads"](threads)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -21,25 +21,24 @@ def _one_thread() -> object:
     """Tiny test models run on one intra-op thread.
 
     Two threads buy nothing at this size, and on a busy 2-core machine their spin-waits
-    made some tests a hundred times slower.
+    made some tests a hundred times slower. Training sets threads from the cores and
+    warns on a busy machine: in the suite, one thread and no warning
+    (tests/test_train.py tests set_threads itself through :func:`real_set_threads`).
     """
     import torch
 
     import aekit.engine.run as engine_run
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    real = engine_run.set_threads
-    # training sets threads from the cores and warns on a busy machine: in the suite,
-    # one thread and no warning (tests/test_train.py tests set_threads itself)
     def one(threads: int | None) -> int:
         torch.set_num_threads(1)
         return 1
 
-    one.__wrapped__ = real  # type: ignore[attr-defined]
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    _REAL["set_threads"] = engine_run.set_threads
     engine_run.set_threads = one
     yield
-    engine_run.set_threads = real
+    engine_run.set_threads = _REAL.pop("set_threads")
     torch.set_num_threads(before)
 
 

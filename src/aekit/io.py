@@ -38,6 +38,14 @@ METRICS = "metrics.json"
 HISTORY = "history.csv"
 
 
+def safe_name(text: str, fallback: str) -> str:
+    """``text`` as one file-name or URL segment: runs of anything but letters, digits,
+    ``_ . -`` become ``-``, ends trimmed; ``fallback`` when nothing is left."""
+    import re
+
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.") or fallback
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` via a temp file in the same directory + rename."""
     tmp = path.with_name(f".{path.name}.tmp")

@@ -51,6 +51,29 @@ def _to_l_or_rgb(img):  # PIL.Image.Image in and out (PIL is imported lazily)
     return img.convert("RGB")  # RGBA, PA, P with transparency, CMYK, YCbCr, LAB, HSV
 
 
+class ImageTooLarge(DataError):
+    """An image whose header declares more pixels than Pillow decodes safely."""
+
+
+def header_size(source: bytes | str | Path, name: str) -> tuple[int, int]:
+    """(width, height) from an image's header alone — no pixel is decoded — so sizes can
+    be checked before any work. Pillow's decompression-bomb refusal (and its warning,
+    where the caller turned it into an error) becomes :class:`ImageTooLarge`; anything
+    undecodable a one-line :class:`DataError` naming ``name``."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(source) if isinstance(source, bytes) else source) as img:
+            return img.size
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageTooLarge(f"{name}: the image declares more pixels than can be decoded "
+                            f"safely") from None
+    except UnidentifiedImageError:
+        raise DataError(f"{name}: not an image file (unknown format)") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:
+        raise DataError(f"{name}: cannot read the image header ({exc})") from None
+
+
 def decode_image(data: bytes, name: str, channels: int | None = None,
                  size: tuple[int, int] | None = None) -> np.ndarray:
     """Decode encoded image ``data`` (file ``name`` for messages) into ``(C, H, W)``."""

@@ -22,7 +22,7 @@ import numpy as np
 from aekit.capabilities import Capability
 from aekit.errors import ConfigError
 from aekit.evaluate.registry import EvalContext, evaluator, evaluators_for
-from aekit.io import METRICS, load_run, write_json
+from aekit.io import METRICS, load_run, safe_name, write_json
 from aekit.log import reporter
 from aekit.tasks.pairs import build_task
 
@@ -42,11 +42,9 @@ def metrics_file(run: str | Path, *, data: str | None = None, limit: int | None 
     split — the file the report reads —, else a file named after the subset
     (``metrics.limit8.json``, ``metrics.data-mnist.json``), so a partial evaluation never
     replaces the full one."""
-    import re
-
     tags = []
     if data:
-        tags.append("data-" + (re.sub(r"[^A-Za-z0-9_.-]+", "-", data).strip("-.") or "other"))
+        tags.append("data-" + safe_name(data, "other"))
     if limit is not None:
         tags.append(f"limit{limit}")
     name = METRICS if not tags else f"{Path(METRICS).stem}.{'.'.join(tags)}.json"

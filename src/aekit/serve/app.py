@@ -14,6 +14,7 @@ a bug in aekit. With an API key every request must carry it (header ``X-API-Key`
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from concurrent.futures import ThreadPoolExecutor
@@ -126,19 +127,15 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
                 for s in services}
     app.state.batchers = batchers
 
-    async def in_model_thread(fn: Any, *args: Any) -> Any:
-        import asyncio
-
-        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
-
     # the page's bulk work (encoding the test split, t-SNE, scoring the validation split
     # for the threshold) runs on a thread of its own: behind it on the model thread, a
     # drag's decodes waited a second (measured); inference in eval mode is thread-safe
     page_executor = ThreadPoolExecutor(1, thread_name_prefix="aekit-page")
 
-    async def in_page_thread(fn: Any, *args: Any) -> Any:
-        import asyncio
+    async def in_model_thread(fn: Any, *args: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(executor, fn, *args)
 
+    async def in_page_thread(fn: Any, *args: Any) -> Any:
         return await asyncio.get_running_loop().run_in_executor(page_executor, fn, *args)
 
     # -- errors: one line in JSON, the server keeps serving ---------------------------
@@ -384,7 +381,7 @@ def create_app(services: list[RunService], *, limits: Limits | None = None,
     async def anomalies(run: str) -> dict[str, Any]:
         svc = service(run, "score")
         page = await in_page_thread(svc.page_data)
-        scores = await in_page_thread(svc.score, page.x)
+        scores = await in_page_thread(svc.test_scores)
         thr = await in_page_thread(svc.threshold)
         counts, edges = np.histogram(scores, bins=40)
         top = np.argsort(-scores)[:TOP_ANOMALIES]
@@ -480,6 +477,11 @@ class Guard:
         return None
 
 
+def content_type(request: Request) -> str:
+    """The request's media type, lower case, without parameters (``; boundary=…``)."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 def _bearer(value: str | None) -> str | None:
     if value and value.lower().startswith("bearer "):
         return value[7:].strip()
@@ -509,7 +511,7 @@ def labels_for(svc: RunService, labels: list[int] | None, n: int) -> np.ndarray 
 async def _uploads(request: Request, limits: Limits) -> tuple[list[tuple[str, bytes]],
                                                                 dict[str, bytes]]:
     """Image files of a raw or multipart body, plus named extra files (``clean``)."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = content_type(request)
     if ctype in IMAGE_TYPES:
         return [("the uploaded image", await request.body())], {}
     if ctype == "multipart/form-data":
@@ -535,7 +537,7 @@ async def _uploads(request: Request, limits: Limits) -> tuple[list[tuple[str, by
 async def fixed_inputs(request: Request, svc: RunService, limits: Limits, resize: bool
                        ) -> np.ndarray:
     """The request's samples as (n, *input_shape) float32, resized when ``resize``."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = content_type(request)
     if ctype == "application/json":
         return np.stack(images_from_json(parse_json(await request.body()), svc.input_shape,
                                          limits))
@@ -558,7 +560,7 @@ async def fixed_inputs(request: Request, svc: RunService, limits: Limits, resize
 async def photo_inputs(request: Request, svc: RunService, limits: Limits,
                        channels: int | None) -> tuple[list[np.ndarray], list[np.ndarray] | None]:
     """Whole photos (c, h, w) of any size, and the clean original when one was sent."""
-    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    ctype = content_type(request)
     if ctype == "application/json":
         imgs = images_from_json(parse_json(await request.body()), svc.input_shape, limits,
                                 any_size=True)

@@ -109,6 +109,7 @@ class RunService:
         self._page: PageData | None = None
         self._page_error: str | None = None
         self._threshold: float | None = None
+        self._test_scores: np.ndarray | None = None
         self._maps: dict[str, np.ndarray] = {}
 
     # -- description ------------------------------------------------------------------
@@ -293,6 +294,14 @@ class RunService:
                 self._maps[method] = _project(page.codes, method)
             return self._maps[method]
 
+    def test_scores(self) -> np.ndarray:
+        """Anomaly scores (n,) of the page's test samples, made once."""
+        page = self.page_data()
+        with self._lock:
+            if self._test_scores is None:
+                self._test_scores = self.score(page.x)
+            return self._test_scores
+
     def threshold(self) -> float:
         """The run's anomaly threshold: the :attr:`quantile` of the scores of its own
         validation split (normal data the model never trained on), made once."""
@@ -334,12 +343,13 @@ def _project(codes: np.ndarray, method: str) -> np.ndarray:
 
 def service_names(paths: list[str]) -> list[str]:
     """URL names of runs (the directory names), made unique with ``-2``, ``-3``, …"""
-    import re
     from pathlib import Path
+
+    from aekit.io import safe_name
 
     names: list[str] = []
     for p in paths:
-        base = re.sub(r"[^A-Za-z0-9_.-]+", "-", Path(p).resolve().name).strip("-.") or "run"
+        base = safe_name(Path(p).resolve().name, "run")
         name, k = base, 2
         while name in names:
             name, k = f"{base}-{k}", k + 1

@@ -54,22 +54,22 @@ def check_count(n: int, limits: Limits, what: str = "images") -> None:
 
 
 def image_size(data: bytes, name: str, limits: Limits) -> tuple[int, int]:
-    """(width, height) from the file's header, refused when over ``max_pixels``."""
-    from PIL import Image, UnidentifiedImageError
+    """(width, height) from the file's header, refused when over ``max_pixels`` (and,
+    stricter than the CLI, already at Pillow's decompression-bomb warning)."""
+    from PIL import Image
+
+    from aekit.data.images import ImageTooLarge, header_size
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as img:  # reads the header only
-                w, h = img.size
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            w, h = header_size(data, name)
+    except ImageTooLarge:
         raise RequestError(413, f"{name}: the image declares more pixels than this server "
                                 f"decodes ({limits.max_pixels:,}); send a smaller one"
                            ) from None
-    except UnidentifiedImageError:
-        raise RequestError(400, f"{name}: not an image file (PNG or JPEG expected)") from None
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise RequestError(400, f"{name}: cannot read the image header ({exc})") from None
+    except AekitError as exc:
+        raise RequestError(400, str(exc)) from None
     if w * h > limits.max_pixels:
         raise RequestError(413, f"{name} is {w}×{h} = {w * h:,} pixels; this server takes at "
                                 f"most {limits.max_pixels:,} per image (serve --max-pixels)")

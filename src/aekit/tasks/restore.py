@@ -144,20 +144,14 @@ def check_output_names(images: list[str], out_dir: Path) -> list[str]:
 def check_files(paths: list[str], model: Autoencoder) -> list[tuple[int, int]]:
     """Check every file before any work — it exists, its header decodes, it is at least
     the model's smallest side — reading headers only; (width, height) of each."""
-    from PIL import Image, UnidentifiedImageError
+    from aekit.data.images import header_size
 
     need = min_side(model)
     sizes = []
     for p in paths:
         if not Path(p).is_file():
             raise DataError(f"{p}: no such file")
-        try:
-            with Image.open(p) as img:  # the header only: no pixel is decoded here
-                w, h = img.size
-        except UnidentifiedImageError:
-            raise DataError(f"{p}: not an image file (unknown format)") from None
-        except (OSError, ValueError, SyntaxError, EOFError) as exc:
-            raise DataError(f"{p}: cannot read the image ({exc})") from None
+        w, h = header_size(p, str(p))  # the header only: no pixel is decoded here
         if min(w, h) < need:
             raise DataError(f"{p} is {w}×{h} pixels; this model needs at least {need}×{need}")
         sizes.append((w, h))
