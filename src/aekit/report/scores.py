@@ -77,6 +77,11 @@ def scores(ctx: ReportContext) -> Section:
     pca = baselines.get("pca", {})
     pca_txt = (f" PCA keeps {pca['components']} components (as many numbers as the code), "
                f"fitted on the training split." if "components" in pca else "")
+    over = metrics.get("overcomplete")
+    if isinstance(over, dict):
+        pca_txt = (f" No PCA row: with {over['code_numbers']:,} numbers for "
+                   f"{over['input_numbers']:,} inputs the code is overcomplete, and PCA with "
+                   f"that many components returns its input unchanged.")
     seconds = f" Evaluation took {metrics['seconds']:.1f} s." if finite(
         metrics.get("seconds")) else ""
     sec.body.append(f"<p class=muted>Averages over {n} {escape(metrics.get('split', 'test'))} "
@@ -89,6 +94,13 @@ def _verdict(metrics: dict[str, Any]) -> str:
     own = metrics["metrics"]
     baselines = metrics.get("baselines") or {}
     best = metrics.get("best_baseline")
+    over = metrics.get("overcomplete")
+    if best not in baselines and isinstance(over, dict):
+        return (f"The code is <b>overcomplete</b>: {over['code_numbers']:,} numbers for "
+                f"{over['input_numbers']:,} input numbers, so the model can copy its input "
+                f"and PCA at the code's size would be the identity — there is no compression "
+                f"baseline to beat. Judge it by what it does with the code, not by this "
+                f"score.")
     if best not in baselines:
         return "No baselines were computed for this run."
     short = escape(_BASELINE_NAMES.get(best, best))
