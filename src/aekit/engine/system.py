@@ -95,6 +95,10 @@ class AutoencoderSystem(pl.LightningModule):
         self._sums, self._count = {}, 0
         self._t_epoch = time.perf_counter()
         self._t_train = 0.0
+        # the rate used *during* this epoch: read before any epoch-end schedule steps it
+        opts = self.optimizers()
+        self._epoch_lr = float((opts if isinstance(opts, list) else [opts])[0]
+                               .param_groups[0]["lr"])
         loader = self.trainer.train_dataloader
         if loader is not None and hasattr(loader, "dataset") and hasattr(loader.dataset,
                                                                           "set_epoch"):
@@ -134,9 +138,7 @@ class AutoencoderSystem(pl.LightningModule):
             self._diverged(-1)
         for k, v in means.items():
             self.log(f"train_{k}", v, on_epoch=True, sync_dist=True)
-        opts = self.optimizers()
-        opts = opts if isinstance(opts, list) else [opts]
-        lr = opts[0].param_groups[0]["lr"]
+        lr = self._epoch_lr
         self.log("lr", lr, on_epoch=True, sync_dist=True)
         if self.adversarial:  # manual optimisation: step epoch schedules ourselves
             scheds = self.lr_schedulers()
