@@ -42,3 +42,51 @@ def test_history_lr_is_the_rate_used_during_each_epoch(tmp_path: Path) -> None:
                    "--set", "train.lr_gamma=0.5")
     lrs = [r["lr"] for r in read_history(run / "history.csv")]
     assert lrs == pytest.approx([0.01, 0.005, 0.0025])
+
+
+def _models_in_fresh_process(cache: Path) -> tuple[str, bool]:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import contextlib, io, sys\nfrom aekit.cli import main\nbuf = io.StringIO()\n"
+            "with contextlib.redirect_stdout(buf):\n    main(['models'])\n"
+            "print(buf.getvalue(), end='')\nprint('torch' in sys.modules)")
+    env = {**os.environ, "AEKIT_DATA": str(cache)}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True, timeout=120).stdout
+    *table, torch = out.rstrip("\n").split("\n")
+    return "\n".join(table), torch == "True"
+
+
+def test_models_lists_without_torch_once_cached(tmp_path: Path) -> None:
+    first, imported = _models_in_fresh_process(tmp_path)
+    assert imported  # nothing cached yet: the models package (and torch) is imported
+    second, imported = _models_in_fresh_process(tmp_path)
+    assert not imported and second == first
+    lines = first.splitlines()
+    assert any(ln.startswith("lstm-series ") for ln in lines)
+    # columns line up even for the longest names: each column starts at one place
+    import re
+
+    starts = {tuple(m.start() for m in re.finditer(r"(?:^|(?<=  ))\S", ln))[:4]
+              for ln in lines}
+    assert len(starts) == 1, starts
+
+
+def test_models_listing_is_rebuilt_when_the_models_change(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    from aekit.cli import listing
+
+    monkeypatch.setenv("AEKIT_DATA", str(tmp_path))
+    monkeypatch.setattr(listing, "_models_key", lambda: "old")
+    listing._cache_file("old").parent.mkdir(parents=True)
+    listing._cache_file("old").write_text(json.dumps(
+        [{"name": "gone", "family": "x", "input": "image", "description": "stale"}]))
+    assert [r["name"] for r in listing.model_rows()] == ["gone"]
+    monkeypatch.setattr(listing, "_models_key", lambda: "new")
+    rows = listing.model_rows()
+    assert "conv" in {r["name"] for r in rows} and "gone" not in {r["name"] for r in rows}
+    listing._cache_file("new").write_text("{broken")
+    assert "conv" in {r["name"] for r in listing.model_rows()}  # unreadable → rebuilt

@@ -188,10 +188,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_models(args: argparse.Namespace) -> int:
-    from aekit.models import describe_models
+    from aekit.cli.listing import format_rows, model_rows
 
-    for row in describe_models():
-        print(f"{row['name']:<12} {row['family']:<7} {row['input']:<7} {row['description']}")
+    for line in format_rows(model_rows()):
+        print(line)
     return 0
 
 
