@@ -90,3 +90,16 @@ def test_models_listing_is_rebuilt_when_the_models_change(tmp_path: Path,
     assert "conv" in {r["name"] for r in rows} and "gone" not in {r["name"] for r in rows}
     listing._cache_file("new").write_text("{broken")
     assert "conv" in {r["name"] for r in listing.model_rows()}  # unreadable → rebuilt
+
+
+def test_train_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> None:
+    from aekit.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = " ".join(capsys.readouterr().out.split())  # argparse wraps lines
+    for shown in ("--epochs EPOCHS passes over the training split (default: 10)",
+                  "(default: 128)", "(default: adam)", "(default: dense)",
+                  "(default: the optimizer's own: adam 1e-3", "(default: all of them)",
+                  "(default: gaussian:0.35)", "(default: reconstruct)"):
+        assert shown in text, shown

@@ -39,31 +39,65 @@ FLAG_KEYS = {
 }
 
 
+# what a flag left out means, where the config's default is not a plain value
+DEFAULT_TEXT = {
+    "model.name": "dense",
+    "model.latent_dim": "the model preset's, listed by `aekit models`",
+    "model.loss": "the model preset's",
+    "train.lr": "the optimizer's own: adam 1e-3, rmsprop 1e-2, adadelta 1.0, sgd 1e-3",
+    "data.limit": "all of them",
+    "train.precision": "32 on a CPU, bf16-mixed on a GPU that has it",
+}
+
+
+def _with_default(help_text: str, key: str) -> str:
+    """``help_text`` plus ``(default: …)`` from the config schema, so ``train --help``
+    shows what every omitted flag means (RunConfig is torch-free, so --help stays fast)."""
+    from aekit.config import RunConfig
+
+    if key in DEFAULT_TEXT:
+        value = DEFAULT_TEXT[key]
+    else:
+        section, field = key.split(".")
+        value = getattr(getattr(RunConfig(), section), field)
+        if value is None:
+            return help_text
+    return f"{help_text} (default: {value})"
+
+
 def _add_train_args(p: argparse.ArgumentParser) -> None:
+    d = _with_default
     p.add_argument("--recipe", help="a textbook exercise (see `aekit recipes`): its model, "
                    "data and training settings; flags and --set change them")
-    p.add_argument("--model", help="model name or preset (see `aekit models`)")
-    p.add_argument("--data", help="data source, e.g. mnist, fashion-mnist, folder:PATH, csv:PATH")
-    p.add_argument("--task", help="reconstruct | denoise | superres")
-    p.add_argument("--scale", type=int, help="superres: upscaling factor 2, 3 or 4")
-    p.add_argument("--noise", help="corruption for denoise, e.g. gaussian:0.35, "
-                   "gaussian-add:0.5,0.5, salt-pepper:0.1, mask:0.3")
-    p.add_argument("--latent-dim", type=int, help="size of the code")
-    p.add_argument("--epochs", type=int)
-    p.add_argument("--batch-size", type=int)
-    p.add_argument("--lr", type=float, help="learning rate")
-    p.add_argument("--loss", help="reconstruction loss: mse | bce | l1")
-    p.add_argument("--optimizer", help="adam | rmsprop | adadelta | sgd")
-    p.add_argument("--limit", type=int, help="use only the first N training samples")
-    p.add_argument("--seed", type=int)
+    p.add_argument("--model", help=d("model name or preset (see `aekit models`)", "model.name"))
+    p.add_argument("--data", help=d("data source, e.g. mnist, fashion-mnist, folder:PATH, "
+                                    "csv:PATH", "data.source"))
+    p.add_argument("--task", help=d("reconstruct | denoise | superres", "task.name"))
+    p.add_argument("--scale", type=int, help=d("superres: upscaling factor 2, 3 or 4",
+                                               "task.scale"))
+    p.add_argument("--noise", help=d("corruption for denoise, e.g. gaussian:0.35, "
+                   "gaussian-add:0.5,0.5, salt-pepper:0.1, mask:0.3", "task.noise"))
+    p.add_argument("--latent-dim", type=int, help=d("size of the code", "model.latent_dim"))
+    p.add_argument("--epochs", type=int, help=d("passes over the training split", "train.epochs"))
+    p.add_argument("--batch-size", type=int, help=d("samples per optimizer step",
+                                                       "train.batch_size"))
+    p.add_argument("--lr", type=float, help=d("learning rate", "train.lr"))
+    p.add_argument("--loss", help=d("reconstruction loss: mse | bce | l1", "model.loss"))
+    p.add_argument("--optimizer", help=d("adam | rmsprop | adadelta | sgd", "train.optimizer"))
+    p.add_argument("--limit", type=int, help=d("use only the first N training samples",
+                                               "data.limit"))
+    p.add_argument("--seed", type=int, help=d("seed of the split, the initial weights, the "
+                                            "batch order and the noise", "train.seed"))
     p.add_argument("--config", help="YAML or JSON config file (CLI flags override it)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override any config key, e.g. --set train.patience=5 (repeatable)")
-    p.add_argument("--accelerator", help="cpu | gpu | auto (Lightning)")
-    p.add_argument("--devices", help="Lightning devices, e.g. 1, 4 or auto")
-    p.add_argument("--num-nodes", type=int, help="number of nodes for DDP")
-    p.add_argument("--strategy", help="Lightning strategy, e.g. ddp")
-    p.add_argument("--precision", help="Lightning precision, e.g. 32, bf16-mixed")
+                   help="override any config key, e.g. --set train.patience=5 (repeatable; "
+                        "--print-config lists every key)")
+    p.add_argument("--accelerator", help=d("cpu | gpu | auto (Lightning)", "train.accelerator"))
+    p.add_argument("--devices", help=d("Lightning devices, e.g. 1, 4 or auto", "train.devices"))
+    p.add_argument("--num-nodes", type=int, help=d("number of nodes for DDP", "train.num_nodes"))
+    p.add_argument("--strategy", help=d("Lightning strategy, e.g. ddp", "train.strategy"))
+    p.add_argument("--precision", help=d("Lightning precision, e.g. 32, bf16-mixed",
+                                         "train.precision"))
     p.add_argument("--no-eval", action="store_true", help="skip evaluation and report at the end")
     p.add_argument("--print-config", action="store_true",
                    help="print the fully resolved config (YAML) and exit without training")
