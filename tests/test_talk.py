@@ -103,3 +103,45 @@ def test_train_help_shows_every_default(capsys: pytest.CaptureFixture[str]) -> N
                   "(default: the optimizer's own: adam 1e-3", "(default: all of them)",
                   "(default: gaussian:0.35)", "(default: reconstruct)"):
         assert shown in text, shown
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--out", "{done}"], "already holds a finished run"),
+    (["--data", "foldr:/tmp", "--out", "{new}"], "unknown data source 'foldr:/tmp'"),
+])
+def test_checks_that_need_no_data_come_before_the_data(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      args: list[str], says: str) -> None:
+    import aekit.data.splits
+    from aekit.cli import main
+    from tests.conftest import one_error_line
+
+    done = tmp_path / "done"
+    done.mkdir()
+    (done / "model.safetensors").write_bytes(b"x")
+
+    def no_data(*a: object, **k: object) -> None:
+        raise AssertionError("the data were loaded before the check")
+
+    monkeypatch.setattr(aekit.data.splits, "load_dataset_for", no_data)
+    argv = [a.format(done=done, new=tmp_path / "new") for a in args]
+    assert main(["train", *argv]) == 2
+    assert says in one_error_line(capsys)
+    assert not (tmp_path / "new").exists()
+
+
+def test_worker_rank_is_read_from_the_environment_without_lightning() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom aekit.engine.run import is_worker_rank\n"
+            "print(is_worker_rank(), 'lightning' in sys.modules)")
+    for env, expect in (({"LOCAL_RANK": "1"}, "True False"), ({"RANK": "0"}, "False False"),
+                        ({}, "False False")):
+        base = {k: v for k, v in os.environ.items()
+                if k not in ("RANK", "LOCAL_RANK", "SLURM_PROCID", "JSM_NAMESPACE_RANK")}
+        out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, text=True,
+                             capture_output=True, check=True, timeout=60).stdout.strip()
+        assert out == expect, (env, out)

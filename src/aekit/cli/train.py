@@ -52,14 +52,17 @@ DEFAULT_TEXT = {
 
 def _with_default(help_text: str, key: str) -> str:
     """``help_text`` plus ``(default: …)`` from the config schema, so ``train --help``
-    shows what every omitted flag means (RunConfig is torch-free, so --help stays fast)."""
-    from aekit.config import RunConfig
+    shows what every omitted flag means. The sections are built on their own: a whole
+    RunConfig resolves its model preset, which would import the models (and torch) for
+    every command line."""
+    from aekit.config import DataConfig, TaskConfig, TrainConfig
 
     if key in DEFAULT_TEXT:
         value = DEFAULT_TEXT[key]
     else:
         section, field = key.split(".")
-        value = getattr(getattr(RunConfig(), section), field)
+        sections = {"data": DataConfig, "task": TaskConfig, "train": TrainConfig}
+        value = getattr(sections[section](), field)
         if value is None:
             return help_text
     return f"{help_text} (default: {value})"

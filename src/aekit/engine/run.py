@@ -228,10 +228,22 @@ def is_worker_rank() -> bool:
 
     Lightning re-launches the same command for the other local ranks (and multi-node
     launchers start it on every node); the rank comes from the environment they set.
+    Once Lightning is imported its ``rank_zero_only.rank`` decides; before that the same
+    variables it reads are read here, so the checks made before training (a taken
+    ``--out``, an unknown source) do not wait seconds for Lightning to import.
     """
-    from lightning.fabric.utilities.rank_zero import rank_zero_only
+    if "lightning" in sys.modules:
+        from lightning.fabric.utilities.rank_zero import rank_zero_only
 
-    return getattr(rank_zero_only, "rank", 0) != 0
+        return getattr(rank_zero_only, "rank", 0) != 0
+    for key in ("RANK", "LOCAL_RANK", "SLURM_PROCID", "JSM_NAMESPACE_RANK"):
+        value = os.environ.get(key)
+        if value is not None:
+            try:
+                return int(value) != 0
+            except ValueError:
+                return False
+    return False
 
 
 LOCK = ".aekit-train.lock"  # flock-ed by the one process training into a run directory
@@ -261,10 +273,11 @@ class RunLock:
         os.close(self.fd)
 
 
-def _prepare_new_dir(out: Path) -> RunLock:
-    """Check that ``out`` can become a new run directory and take it: create it and lock
-    it, so of two trainings started into one ``--out`` exactly one proceeds (the other
-    gets a one-line error). A lock file left by a killed run is ignored."""
+def check_new_dir(out: Path) -> None:
+    """Refuse, in one line, an ``out`` that cannot become a new run directory: a finished
+    or unfinished run, a file, a folder with files. Training calls it before it loads
+    any data, so a taken ``--out`` is refused at once; :func:`_prepare_new_dir` checks
+    again when it takes the directory."""
     if out.exists():
         if (out / WEIGHTS).is_file():
             raise RunError(f"{out} already holds a finished run; choose another --out or "
@@ -274,6 +287,13 @@ def _prepare_new_dir(out: Path) -> RunLock:
                            f"`aekit train --resume {out}` or delete it")
         if out.is_file() or any(p.name != LOCK for p in out.iterdir()):
             raise RunError(f"{out} exists and is not empty; choose a new --out directory")
+
+
+def _prepare_new_dir(out: Path) -> RunLock:
+    """Check that ``out`` can become a new run directory and take it: create it and lock
+    it, so of two trainings started into one ``--out`` exactly one proceeds (the other
+    gets a one-line error). A lock file left by a killed run is ignored."""
+    check_new_dir(out)
     out.mkdir(parents=True, exist_ok=True)
     lock = RunLock(out)
     if (out / CONFIG).exists():  # another training took it first and wrote its config
@@ -292,25 +312,30 @@ def check_devices(t: TrainConfig) -> None:
     """Refuse, in one line and before anything is loaded or written, device requests this
     machine cannot meet: an unknown accelerator, precision or strategy, a GPU where there
     is none, more CPU processes than cores (``--devices 99`` started 99 processes and
-    hung), a device count below one."""
-    import torch
-    from lightning.pytorch.strategies import StrategyRegistry
-
+    hung), a device count below one. Lightning and torch are imported only for the
+    questions that need them (a named strategy, a GPU count)."""
     if t.accelerator not in ACCELERATORS:
         raise ConfigError(f"--accelerator {t.accelerator!r} is not one of: "
                           f"{', '.join(ACCELERATORS)}")
     if t.precision not in PRECISIONS:
         raise ConfigError(f"--precision {t.precision!r} is not one of: {', '.join(PRECISIONS)}")
-    strategies = sorted(StrategyRegistry)
+    if t.strategy != "auto":
+        from lightning.pytorch.strategies import StrategyRegistry
+
+        strategies = sorted(StrategyRegistry)
     if t.strategy != "auto" and t.strategy not in strategies:
         raise ConfigError(f"--strategy {t.strategy!r} is not a Lightning strategy; choose "
                           f"auto or one of: {', '.join(s for s in strategies if '_' not in s)}")
+    if t.num_nodes < 1:
+        raise ConfigError(f"--num-nodes must be at least 1; got {t.num_nodes}")
+    if t.devices == "auto" and t.accelerator not in ("gpu", "cuda"):
+        return
+    import torch
+
     gpus = torch.cuda.device_count()
     if t.accelerator in ("gpu", "cuda") and gpus == 0:
         raise ConfigError(f"--accelerator {t.accelerator} but this machine has no CUDA GPU; "
                           f"use --accelerator cpu (or auto)")
-    if t.num_nodes < 1:
-        raise ConfigError(f"--num-nodes must be at least 1; got {t.num_nodes}")
     if t.devices == "auto":
         return
     try:
@@ -372,10 +397,14 @@ def prepare_config(cfg: RunConfig) -> None:
 
 def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     """Train ``cfg`` into a new run directory ``out`` (weights written last)."""
+    from aekit.data.sources import parse_spec
     from aekit.data.splits import load_dataset_for, make_splits, sample_shape
 
-    prepare_config(cfg)
     run_dir = Path(out)
+    if not is_worker_rank():  # what needs no data is refused before any data is read
+        check_new_dir(run_dir)
+        parse_spec(cfg.data.source)  # an unknown source: one line, now
+    prepare_config(cfg)
     if is_worker_rank():  # rank 0 created the run directory before launching us
         _, saved, _ = read_run_config(run_dir)
         _fit(saved, run_dir, quiet=True, ckpt_path=None, keep_epochs=None)
