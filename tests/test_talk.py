@@ -145,3 +145,27 @@ def test_worker_rank_is_read_from_the_environment_without_lightning() -> None:
         out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, text=True,
                              capture_output=True, check=True, timeout=60).stdout.strip()
         assert out == expect, (env, out)
+
+
+def test_training_lines_count_epochs_from_one_with_an_eta(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    import aekit.engine.progress
+    from aekit.cli import main
+    from tests.conftest import blobs_npz
+
+    monkeypatch.setattr(aekit.engine.progress, "EVERY", 0.0)  # every batch says so
+    data = blobs_npz(tmp_path / "tiny.npz")
+    assert main(["train", "--data", data, "--model", "dense", "--set", "model.hidden=[8]",
+                 "--latent-dim", "2", "--epochs", "3", "--batch-size", "16", "--no-eval",
+                 "--out", str(tmp_path / "run")]) == 0
+    err = capsys.readouterr().err
+    epochs = [ln for ln in err.splitlines() if ln.startswith("[train] epoch ")
+              and "train_loss=" in ln]
+    assert [ln.split()[2] for ln in epochs] == ["1/3", "2/3", "3/3"]
+    assert all("val_loss=" in ln for ln in epochs)
+    assert epochs[0].endswith(" left") and epochs[1].endswith(" left")
+    assert not epochs[2].endswith(" left")  # nothing left after the last epoch
+    # within an epoch: batches done of the total, with the time left
+    assert "[train] epoch 1/3: 1/5 batches, " in err  # 86 training samples / 16 → 5

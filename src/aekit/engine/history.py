@@ -38,7 +38,24 @@ class HistoryWriter:
             parts = [f"epoch {row['epoch']}{of}"]
             parts += [f"{k}={row[k]:.5g}" for k in ("train_loss", "val_loss") if k in row]
             parts += [f"{row['seconds']:.1f}s", f"{row['samples_per_s']:,.0f} samples/s"]
+            left = self.eta(int(row["epoch"]))
+            if left:
+                parts.append(left)
             self.echo("  ".join(parts))
+
+    def eta(self, epoch: int) -> str:
+        """``"0:42 left"`` for the epochs after ``epoch``, from the mean time of the
+        epochs recorded so far; ``""`` after the last one (or without a total). Early
+        stopping can end a run sooner than this says."""
+        if not self.total_epochs or epoch >= self.total_epochs:
+            return ""
+        from aekit.log import eta_text
+
+        seconds = [float(r["seconds"]) for r in self.rows if r.get("seconds") == r.get("seconds")]
+        if not seconds:
+            return ""
+        mean = sum(seconds) / len(seconds)
+        return eta_text(epoch, self.total_epochs, mean * epoch)
 
     def _write(self) -> None:
         keys = [k for k in self.FIRST if any(k in r for r in self.rows)]

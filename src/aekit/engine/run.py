@@ -68,9 +68,10 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
                   n_batches: int) -> Any:
     """The Lightning Trainer for a run: checkpoints, early stopping, progress bar."""
     import lightning.pytorch as pl
-    from lightning.pytorch.callbacks import EarlyStopping, TQDMProgressBar
+    from lightning.pytorch.callbacks import EarlyStopping
 
     from aekit.engine.checkpoint_io import AtomicCheckpointIO, RunCheckpoint
+    from aekit.engine.progress import EpochBar, EpochLines
 
     t = cfg.train
     monitor = "val_loss" if has_val else "train_loss"
@@ -87,7 +88,9 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
         callbacks.append(EarlyStopping(monitor=monitor, patience=t.patience, mode="min"))
     use_bar = not quiet and sys.stderr.isatty()
     if use_bar:
-        callbacks.append(TQDMProgressBar(refresh_rate=max(1, n_batches // 50)))
+        callbacks.append(EpochBar(refresh_rate=max(1, n_batches // 50)))
+    elif not quiet:  # logs: a long epoch says how far it is (the epoch line follows)
+        callbacks.append(EpochLines())
     return pl.Trainer(
         max_epochs=t.epochs, accelerator=t.accelerator, devices=_devices(t.devices),
         num_nodes=t.num_nodes, strategy=t.strategy,

@@ -137,7 +137,7 @@ class AutoencoderSystem(pl.LightningModule):
         if means and not math.isfinite(means["loss"]):
             self._diverged(-1)
         for k, v in means.items():
-            self.log(f"train_{k}", v, on_epoch=True, sync_dist=True)
+            self.log(f"train_{k}", v, on_epoch=True, prog_bar=(k == "loss"), sync_dist=True)
         lr = self._epoch_lr
         self.log("lr", lr, on_epoch=True, sync_dist=True)
         if self.adversarial:  # manual optimisation: step epoch schedules ourselves
