@@ -15,7 +15,8 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 
     written = apply_to_images(args.run, args.images, args.out, mode=args.verb,
                               noise=getattr(args, "noise", None), seed=args.seed,
-                              resize=args.resize, tile=getattr(args, "tile", 256))
+                              resize=args.resize, keep_size=getattr(args, "keep_size", False),
+                              tile=getattr(args, "tile", 256))
     for path in written:
         print(path)
     return 0
@@ -58,7 +59,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         p.add_argument("--out", required=True, help="output directory (same file names)")
         p.add_argument("--seed", type=int, default=0)
         p.add_argument("--resize", action="store_true",
-                       help="resize inputs to the model's image size instead of refusing them")
+                       help="resize inputs to the model's image size instead of refusing them "
+                            "(outputs have the model's size)")
+        if verb == "reconstruct":
+            p.add_argument("--keep-size", action="store_true",
+                           help="resize inputs to the model's size and each output back to "
+                                "its input's size (Lanczos); outputs keep the model's "
+                                "colour: an RGB photo through a gray model comes back gray "
+                                "at the photo's size")
         if verb == "denoise":
             p.add_argument("--noise", help="add this corruption first (to demo on clean images)")
             p.add_argument("--tile", type=int, default=256,

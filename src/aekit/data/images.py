@@ -77,6 +77,13 @@ def header_size(source: bytes | str | Path, name: str) -> tuple[int, int]:
 def decode_image(data: bytes, name: str, channels: int | None = None,
                  size: tuple[int, int] | None = None) -> np.ndarray:
     """Decode encoded image ``data`` (file ``name`` for messages) into ``(C, H, W)``."""
+    return _decode(data, name, channels, size)[0]
+
+
+def _decode(data: bytes, name: str, channels: int | None, size: tuple[int, int] | None
+            ) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """:func:`decode_image`, and the ``(C, H, W)`` the image has as stored: after its EXIF
+    orientation and the reduction to L or RGB, before any conversion or resizing."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if channels not in (None, 1, 3):
@@ -86,6 +93,7 @@ def decode_image(data: bytes, name: str, channels: int | None = None,
             img.load()
             img = ImageOps.exif_transpose(img) or img
             img = _to_l_or_rgb(img)
+            stored = (1 if img.mode == "L" else 3, img.height, img.width)
             if channels == 1 and img.mode != "L":
                 img = img.convert("L")
             elif channels == 3 and img.mode != "RGB":
@@ -105,7 +113,7 @@ def decode_image(data: bytes, name: str, channels: int | None = None,
         a = a[None]
     else:
         a = a.transpose(2, 0, 1)
-    return np.ascontiguousarray(a, dtype=np.float32) / np.float32(255.0)
+    return np.ascontiguousarray(a, dtype=np.float32) / np.float32(255.0), stored
 
 
 def read_image(path: str | Path, channels: int | None = None,
@@ -116,6 +124,15 @@ def read_image(path: str | Path, channels: int | None = None,
     palette images become RGB). ``size=(H, W)`` resizes with Lanczos. A missing,
     unreadable, corrupt or non-image file raises :class:`DataError` naming it.
     """
+    return read_image_and_shape(path, channels, size)[0]
+
+
+def read_image_and_shape(path: str | Path, channels: int | None = None,
+                         size: tuple[int, int] | None = None
+                         ) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """:func:`read_image`, and the ``(C, H, W)`` the file holds as stored (after its EXIF
+    orientation, with C 1 or 3 as ``channels=None`` would read it), so a caller can say
+    what converting and resizing changed, or size an output back to its input's size."""
     path = Path(path)
     if path.is_dir():
         raise DataError(f"{path}: is a directory, not an image file")
@@ -125,7 +142,7 @@ def read_image(path: str | Path, channels: int | None = None,
         raise DataError(f"{path}: no such file") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return decode_image(data, str(path), channels=channels, size=size)
+    return _decode(data, str(path), channels, size)
 
 
 def to_uint8_hwc(array: np.ndarray, what: str = "image") -> np.ndarray:
