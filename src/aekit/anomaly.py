@@ -16,7 +16,11 @@ self and sets ``decision_scores_``, ``threshold_`` and ``labels_``;
 ``decision_function(X)`` gives anomaly scores (higher = more abnormal, PyOD);
 ``score_samples(X)`` gives their negation (higher = more normal, scikit-learn's
 ``IsolationForest`` / ``OneClassSVM`` convention); ``predict(X)`` gives 1 for outliers
-and 0 for inliers (PyOD).
+and 0 for inliers (PyOD). It runs scikit-learn's estimator checks
+(``tests/test_detector_checks.py``); the two that test scikit-learn's own outlier labels
+(−1 / +1) and signs, ``check_outliers_train`` and ``check_outliers_fit_predict``, are
+expected failures there, and pass on a test-only subclass that translates to those
+conventions.
 
 The one-class protocol that ``benchmarks/one_class.py`` runs (train on one class, score
 the whole test split, AUROC per class) is that of Ruff et al. 2018, "Deep One-Class
@@ -26,12 +30,23 @@ Classification" (Deep SVDD), also used by Golan & El-Yaniv 2018 (GEOM).
 from __future__ import annotations
 
 import dataclasses
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, OutlierMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.validation import check_is_fitted
+
+try:  # scikit-learn ≥ 1.6
+    from sklearn.utils.validation import validate_data as _validate_data
+except ImportError:  # pragma: no cover - older scikit-learn
+    def _validate_data(est: Any, X: Any, **kw: Any) -> Any:
+        return est._validate_data(X, **kw)
 
 from aekit.capabilities import Capability
 from aekit.config import ModelConfig, TaskConfig, TrainConfig, preset_config
@@ -111,7 +126,20 @@ def auroc(scores: np.ndarray, is_anomaly: np.ndarray) -> float:
     return float(roc_auc_score(np.asarray(is_anomaly, dtype=bool), scores))
 
 
-class AutoencoderDetector(BaseEstimator):
+class DetectorInputError(DataError, ValueError):
+    """Input the detector cannot take (shape, NaN/inf, features unlike ``fit``'s, …).
+
+    An aekit :class:`~aekit.errors.DataError` (one line) and, as scikit-learn expects of
+    an estimator, a ``ValueError``.
+    """
+
+
+class DetectorNotFittedError(ConfigError, NotFittedError):
+    """The detector was used before ``fit``: an aekit ConfigError and scikit-learn's
+    ``NotFittedError`` (itself a ``ValueError`` and an ``AttributeError``)."""
+
+
+class AutoencoderDetector(OutlierMixin, BaseEstimator):
     """Outlier detector around an autoencoder, in the scikit-learn / PyOD style.
 
     ``model``: ``None`` (an autoencoder is built from ``model_config`` and trained on
@@ -126,6 +154,26 @@ class AutoencoderDetector(BaseEstimator):
     ``GridSearchCV`` work (a given ``nn.Module`` is deep-copied by ``clone``, as any
     parameter). PyOD's :meth:`predict_proba` and :meth:`predict_confidence` are offered
     with PyOD's definitions.
+
+    Labels and signs follow PyOD, not scikit-learn's outlier detectors: ``predict``
+    gives 1 = outlier, 0 = inlier (scikit-learn: −1 / +1) and ``decision_function`` is
+    higher for more abnormal samples (scikit-learn: positive for inliers);
+    ``score_samples`` is scikit-learn's orientation (higher = more normal).
+
+    Input is validated as scikit-learn does (:func:`~sklearn.utils.validation.check_array`
+    with n-d arrays allowed, e.g. images ``(n, c, h, w)``): lists and DataFrames are
+    taken, sparse matrices, NaN/inf, complex numbers, 1-D arrays and empty data are
+    refused in one line (:class:`DetectorInputError`, a ValueError), and so are later
+    samples of another shape than ``fit``'s. Using the detector before ``fit`` raises
+    :class:`DetectorNotFittedError` (scikit-learn's ``NotFittedError``). With
+    ``model=None`` the model's initial weights are seeded by ``train_config.seed``, so
+    fitting twice gives the same detector; the global random states of PyTorch (CPU),
+    NumPy and ``random`` are left as they were.
+
+    Fitted attributes: ``model_``, ``decision_scores_`` (n,), ``threshold_``,
+    ``labels_`` (n,), ``input_shape_`` (the shape of one sample), ``n_features_in_``
+    (``X.shape[1]``, as scikit-learn counts it: the channels of an image) and, for a
+    DataFrame with string column names, ``feature_names_in_``.
 
     Example::
 
@@ -157,16 +205,18 @@ class AutoencoderDetector(BaseEstimator):
 
             loaded = load_run(self.model)
             if tuple(X.shape[1:]) != loaded.input_shape:
-                raise DataError(f"X has samples of shape {tuple(X.shape[1:])}; the model in "
-                                f"{loaded.path} takes {loaded.input_shape}")
+                raise DetectorInputError(f"X has samples of shape {tuple(X.shape[1:])}; the "
+                                         f"model in {loaded.path} takes {loaded.input_shape}")
             return loaded.model
         from aekit.engine.inmemory import fit_arrays
         from aekit.models import build_model
 
         cfg = self.model_config or preset_config("conv" if X.ndim == 4 else "dense")
-        model = build_model(dataclasses.replace(cfg), tuple(X.shape[1:]))
-        return fit_arrays(model, X, self.train_config or TrainConfig(),
-                          task_cfg=self.task_config)
+        train_cfg = dataclasses.replace(self.train_config or TrainConfig())
+        with _global_rng_kept():
+            torch.manual_seed(train_cfg.seed)  # the initial weights: fit is reproducible
+            model = build_model(dataclasses.replace(cfg), tuple(X.shape[1:]))
+            return fit_arrays(model, X, train_cfg, task_cfg=self.task_config)
 
     def fit(self, X: np.ndarray, y: Any = None, *, X_val: np.ndarray | None = None
             ) -> AutoencoderDetector:
@@ -176,14 +226,16 @@ class AutoencoderDetector(BaseEstimator):
             check_quantile(self.quantile)
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ConfigError(f"batch_size must be a whole number ≥ 1; got {self.batch_size}")
-        X = _as_samples(X, "X")
+        if self.quantile is not None and X_val is None:
+            raise ConfigError("quantile thresholds need held-out normal data: "
+                              "fit(X, X_val=...)")
+        X = self._validate(X, reset=True)
+        val_x = self._validate(X_val, reset=False, name="X_val") if X_val is not None else None
         self.model_ = self._model_for(X)
-        self.decision_scores_ = anomaly_scores(self.model_, X, self.batch_size)
-        if self.quantile is not None:
-            if X_val is None:
-                raise ConfigError("quantile thresholds need held-out normal data: "
-                                  "fit(X, X_val=...)")
-            val = anomaly_scores(self.model_, _as_samples(X_val, "X_val"), self.batch_size)
+        self.decision_scores_ = anomaly_scores(self.model_, X, self.batch_size
+                                               ).astype(np.float64)
+        if val_x is not None and self.quantile is not None:
+            val = anomaly_scores(self.model_, val_x, self.batch_size)
             self.threshold_ = quantile_threshold(val, self.quantile)
         else:
             self.threshold_ = contamination_threshold(self.decision_scores_,
@@ -191,15 +243,42 @@ class AutoencoderDetector(BaseEstimator):
         self.labels_ = (self.decision_scores_ > self.threshold_).astype(np.int64)
         return self
 
+    def fit_predict(self, X: np.ndarray, y: Any = None, **kwargs: Any) -> np.ndarray:
+        """``fit(X, y, **kwargs)``, then the labels of ``X``: 1 = outlier, 0 = inlier (PyOD)."""
+        return self.fit(X, y, **kwargs).labels_
+
+    def _validate(self, X: Any, *, reset: bool, name: str = "X") -> np.ndarray:
+        """``X`` as float32 samples (n, …), checked as scikit-learn does, or a
+        :class:`DetectorInputError`. ``reset``: learn the input's shape (``fit``) rather
+        than compare with it."""
+        try:
+            a = _validate_data(self, X, reset=reset, dtype=np.float32,
+                               allow_nd=True, accept_sparse=False)
+        except ValueError as exc:
+            raise DetectorInputError(_one_line(str(exc)).replace("Input X", f"Input {name}")
+                                     ) from None
+        shape = tuple(int(d) for d in a.shape[1:])
+        if reset:
+            self.input_shape_ = shape
+        elif shape != self.input_shape_:
+            raise DetectorInputError(f"{name} has samples of shape {shape}, but this "
+                                     f"{type(self).__name__} was fitted on samples of shape "
+                                     f"{self.input_shape_}")
+        return a
+
     # -- inference --------------------------------------------------------------------
     def _check_fitted(self) -> None:
-        if not hasattr(self, "threshold_"):
-            raise ConfigError("this AutoencoderDetector is not fitted yet; call fit(X) first")
+        try:
+            check_is_fitted(self, "threshold_")
+        except NotFittedError:
+            raise DetectorNotFittedError(f"this {type(self).__name__} is not fitted yet; call "
+                                         f"fit(X) first") from None
 
     def decision_function(self, X: np.ndarray) -> np.ndarray:
-        """Anomaly score of each sample (n,): higher = more abnormal (PyOD convention)."""
+        """Anomaly score of each sample (n,) float64: higher = more abnormal (PyOD)."""
         self._check_fitted()
-        return anomaly_scores(self.model_, _as_samples(X, "X"), self.batch_size)
+        x = self._validate(X, reset=False)
+        return anomaly_scores(self.model_, x, self.batch_size).astype(np.float64)
 
     def score_samples(self, X: np.ndarray) -> np.ndarray:
         """Negated anomaly score (n,): higher = more normal (scikit-learn convention)."""
@@ -253,14 +332,22 @@ class AutoencoderDetector(BaseEstimator):
         return np.where(s > self.threshold_, conf, 1.0 - conf)
 
 
-def _as_samples(X: Any, name: str) -> np.ndarray:
-    a = np.asarray(X, dtype=np.float32)
-    if a.ndim < 2 or a.shape[0] == 0:
-        raise DataError(f"{name} must be an array of samples (n, …) with n ≥ 1; "
-                        f"got shape {a.shape}")
-    if not np.isfinite(a).all():
-        raise DataError(f"{name} contains NaN or infinite values")
-    return a
+def _one_line(message: str) -> str:
+    """scikit-learn's validation messages can span lines; aekit's errors are one line."""
+    return " ".join(message.split())
+
+
+@contextmanager
+def _global_rng_kept() -> Iterator[None]:
+    """Run a block that seeds the global RNGs (Lightning's ``seed_everything``) and put
+    PyTorch's CPU, NumPy's and ``random``'s states back afterwards."""
+    np_state, py_state = np.random.get_state(), random.getstate()
+    try:
+        with torch.random.fork_rng(devices=[]):
+            yield
+    finally:
+        np.random.set_state(np_state)
+        random.setstate(py_state)
 
 
 # --------------------------------------------------------------------------- the verb
