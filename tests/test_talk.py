@@ -169,3 +169,24 @@ def test_training_lines_count_epochs_from_one_with_an_eta(tmp_path: Path,
     assert not epochs[2].endswith(" left")  # nothing left after the last epoch
     # within an epoch: batches done of the total, with the time left
     assert "[train] epoch 1/3: 1/5 batches, " in err  # 86 training samples / 16 → 5
+
+
+def test_evaluation_shows_progress_of_each_long_step(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    import aekit.log
+    from aekit.cli import main
+
+    run = tiny_run(tmp_path, "--model", "conv", "--set", "model.filters=[4,8]",
+                   "--latent-dim", "4", "--task", "denoise", "--epochs", "1", "--no-eval")
+    capsys.readouterr()
+    monkeypatch.setattr(aekit.log, "EVERY", 0.0)  # a line at every step, not every 10 s
+    assert main(["evaluate", str(run)]) == 0
+    err = capsys.readouterr().err
+    import re
+
+    for name, grid in (("nl_means", 5), ("tv", 6), ("wavelet", 5), ("bilateral", 5)):
+        # 10 validation images × the parameter grid, with the time left
+        assert re.search(rf"\[evaluate\] baseline {name} tuning: \d+/{10 * grid} images, "
+                         rf"\d+:\d\d left", err), name

@@ -67,7 +67,7 @@ def _evaluate_and_report(run_dir: Path, *, progress: bool) -> None:
     from aekit.report.html import write_report
 
     evaluate_run(run_dir, progress=progress)
-    write_report(run_dir)
+    write_report(run_dir, progress=progress)
 
 
 def load(run: str | Path, *, device: str = "cpu") -> LoadedRun:

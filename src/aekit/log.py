@@ -75,6 +75,9 @@ def reporter(topic: str, enabled: bool = True) -> Say:
     return lambda msg: log.info(msg)
 
 
+EVERY = 10.0  # seconds between two progress lines of one phase, without a terminal
+
+
 def _clock(seconds: float) -> str:
     """``75.2`` → ``"1:15"``, ``3725`` → ``"1:02:05"``."""
     s = max(0, int(round(seconds)))
@@ -96,7 +99,7 @@ class Progress:
 
     On a terminal (stderr is a TTY and aekit's console handler shows INFO) it draws a
     bar that rewrites one line; otherwise — logs, CI, a notebook — it emits an INFO line
-    on ``aekit.<topic>`` at most every ``every`` seconds (``[evaluate] model pass:
+    on ``aekit.<topic>`` at most every ``every`` seconds (:data:`EVERY`) (``[evaluate] model pass:
     4,096/10,000 images, 0:12 left``), so a phase that ends within ``every`` seconds says
     nothing beyond what its caller says. Use it as a context manager (or call
     :meth:`close`)::
@@ -111,11 +114,13 @@ class Progress:
     """
 
     def __init__(self, topic: str, what: str, total: int, unit: str = "", *,
-                 enabled: bool = True, every: float = 10.0, lines: bool = False) -> None:
+                 enabled: bool = True, every: float | None = None, lines: bool = False
+                 ) -> None:
         import time
 
         self.topic, self.what, self.total, self.unit = topic, what, max(0, int(total)), unit
-        self.enabled, self.every, self.done = enabled and total > 0, every, 0
+        self.enabled, self.done = enabled and total > 0, 0
+        self.every = EVERY if every is None else every
         self._log = logging.getLogger(f"aekit.{topic}")
         self._start = self._last = time.perf_counter()
         self._bar = self.enabled and not lines and _terminal(self._log)
@@ -171,3 +176,16 @@ def _terminal(log: logging.Logger) -> bool:
     except (AttributeError, ValueError):
         return False
     return tty and CONSOLE in LOG.handlers and log.isEnabledFor(logging.INFO)
+
+
+# A phase's maker of progress bars: ``bars(what, total, unit)`` → :class:`Progress`
+Bars = Callable[[str, int, str], Progress]
+
+
+def bars(topic: str, enabled: bool = True) -> Bars:
+    """The :class:`Progress` maker of one topic (all no-ops when not ``enabled``), passed
+    down like a :func:`reporter` so a function deep in a phase can show how far it is."""
+    return lambda what, total, unit="": Progress(topic, what, total, unit, enabled=enabled)
+
+
+NO_BARS: Bars = bars("", enabled=False)

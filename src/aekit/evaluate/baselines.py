@@ -16,6 +16,7 @@ from collections.abc import Callable
 import numpy as np
 
 from aekit.evaluate.metrics import Images, image_metrics, per_image_mse
+from aekit.log import NO_BARS, Bars, Progress
 
 Array = np.ndarray
 
@@ -87,20 +88,32 @@ def apply_denoiser(fn: Callable[[Array, float], Array], param: float, images: Im
 
 
 def _apply_parallel(fn: Callable[[Array, float], Array], param: float, images: Images,
-                    n_jobs: int) -> Images:
+                    n_jobs: int, bar: Progress) -> Images:
+    """``apply_denoiser`` over ``images`` in chunks (in ``n_jobs`` processes when there
+    are enough same-size images), counting the images done on ``bar``."""
     from joblib import Parallel, delayed
 
-    if n_jobs == 1 or len(images) < 200 or not isinstance(images, np.ndarray):
-        return apply_denoiser(fn, param, images)
-    chunks = np.array_split(images, n_jobs * 4)
-    parts = Parallel(n_jobs=n_jobs)(delayed(apply_denoiser)(fn, param, c) for c in chunks)
-    return np.concatenate(parts)
+    parallel = n_jobs > 1 and len(images) >= 200 and isinstance(images, np.ndarray)
+    # small chunks: the bar moves, and a chunk costs little against a process hop
+    chunks = np.array_split(images, max(1, min(len(images) // 50, 64))) if \
+        isinstance(images, np.ndarray) else [images[i:i + 1] for i in range(len(images))]
+    work = (delayed(apply_denoiser)(fn, param, c) for c in chunks)
+    parts = []
+    for part in (Parallel(n_jobs=n_jobs, return_as="generator")(work) if parallel
+                 else (f(*a, **k) for f, a, k in work)):
+        parts.append(part)
+        bar.update(len(part))
+    if isinstance(images, np.ndarray):
+        return np.concatenate(parts)
+    return [im for part in parts for im in part]
 
 
 def classical_denoisers(noisy_val: Images, clean_val: Images, noisy_test: Images,
                         clean_test: Images, *, n_jobs: int = -1,
-                        progress: Callable[[str], None] | None = None) -> dict[str, dict]:
-    """Tune each denoiser on validation images, then score it on the test images."""
+                        progress: Callable[[str], None] | None = None,
+                        bars: Bars = NO_BARS) -> dict[str, dict]:
+    """Tune each denoiser on validation images, then score it on the test images
+    (``progress`` says each step; ``bars`` shows how far the long ones are)."""
     import os
 
     jobs = os.cpu_count() or 1 if n_jobs == -1 else n_jobs
@@ -108,10 +121,16 @@ def classical_denoisers(noisy_val: Images, clean_val: Images, noisy_test: Images
     for name, (fn, grid, pname) in DENOISERS.items():
         if progress:
             progress(f"baseline {name}: tuning {pname} on {len(noisy_val)} val images")
-        scores = [per_image_mse(apply_denoiser(fn, p, noisy_val), clean_val).mean() for p in grid]
+        with bars(f"baseline {name} tuning", len(grid) * len(noisy_val), "images") as bar:
+            scores = []
+            for p in grid:
+                scores.append(per_image_mse(apply_denoiser(fn, p, noisy_val),
+                                            clean_val).mean())
+                bar.update(len(noisy_val))
         best = grid[int(np.argmin(scores))]
         if progress:
             progress(f"baseline {name}: {pname}={best}; denoising {len(noisy_test)} images")
-        den = _apply_parallel(fn, best, noisy_test, jobs)
+        with bars(f"baseline {name}", len(noisy_test), "images") as bar:
+            den = _apply_parallel(fn, best, noisy_test, jobs, bar)
         results[name] = {**image_metrics(den, clean_test), "param": {pname: best}}
     return results

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from aekit.errors import ConfigError, DataError
-from aekit.log import reporter
+from aekit.log import Progress, reporter
 
 Array = np.ndarray
 
@@ -94,21 +94,26 @@ def probe_run(run: str | Path, *, data: str | None = None, limit: int | None = N
     result: dict[str, Any] = {"data": data_cfg.source, "n_train": len(x_tr),
                               "n_test": len(x_te), "code_size": d, "k": k}
     reps: dict[str, dict[str, float]] = {}
-    say(f"probing the codes ({d} numbers)")
-    reps["codes"] = probe_features(z_tr, y_tr, z_te, y_te, k=k)
     flat_tr, flat_te = x_tr.reshape(len(x_tr), -1), x_te.reshape(len(x_te), -1)
     n_comp = min(d, flat_tr.shape[0], flat_tr.shape[1])
-    say(f"probing PCA-{n_comp} codes (fitted on the training split)")
-    from sklearn.decomposition import PCA
+    # a probe's time grows with its number of features, so progress counts features
+    total = d + n_comp + (flat_tr.shape[1] if pixels else 0)
+    with Progress("probe", "probes", total, "features fitted", enabled=progress) as bar:
+        say(f"probing the codes ({d} numbers)")
+        reps["codes"] = probe_features(z_tr, y_tr, z_te, y_te, k=k)
+        bar.update(d)
+        say(f"probing PCA-{n_comp} codes (fitted on the training split)")
+        from sklearn.decomposition import PCA
 
-    pca = PCA(n_components=n_comp, random_state=0,
-              svd_solver="randomized" if n_comp < 0.5 * min(flat_tr.shape) else "full")
-    p_tr = pca.fit_transform(flat_tr)
-    reps["pca"] = {**probe_features(p_tr, y_tr, pca.transform(flat_te), y_te, k=k),
-                   "components": n_comp}
-    if pixels:
-        say(f"probing raw pixels ({flat_tr.shape[1]} numbers)")
-        reps["pixels"] = probe_features(flat_tr, y_tr, flat_te, y_te, k=k)
+        pca = PCA(n_components=n_comp, random_state=0,
+                  svd_solver="randomized" if n_comp < 0.5 * min(flat_tr.shape) else "full")
+        p_tr = pca.fit_transform(flat_tr)
+        reps["pca"] = {**probe_features(p_tr, y_tr, pca.transform(flat_te), y_te, k=k),
+                       "components": n_comp}
+        bar.update(n_comp)
+        if pixels:
+            say(f"probing raw pixels ({flat_tr.shape[1]} numbers)")
+            reps["pixels"] = probe_features(flat_tr, y_tr, flat_te, y_te, k=k)
     result["probes"] = reps
     for name, r in reps.items():
         say(f"{name}: linear {r['linear']:.4f}, {k}-NN {r['knn']:.4f}")

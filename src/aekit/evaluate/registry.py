@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from aekit.capabilities import Capability, capability_set
-from aekit.log import Say
+from aekit.log import NO_BARS, Bars, Say
 
 if TYPE_CHECKING:
     from aekit.config import RunConfig
@@ -44,6 +44,7 @@ class EvalContext:
     x_test: Any  # (n, …) array, or a list of (c, h, w) photos
     y_test: Any  # (n,) labels or None
     say: Say
+    bars: Bars = NO_BARS  # progress with an ETA for the long steps (aekit.log.bars)
 
     @property
     def model(self) -> Autoencoder:

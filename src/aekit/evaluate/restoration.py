@@ -31,6 +31,7 @@ import torch
 from aekit.capabilities import Capability
 from aekit.data.colour import detail_window, y_channel
 from aekit.evaluate.registry import EvalContext, evaluator
+from aekit.log import NO_BARS, Bars
 
 if TYPE_CHECKING:
     from aekit.data.splits import Splits
@@ -73,7 +74,7 @@ def _as_list(x: np.ndarray | Sequence[np.ndarray]) -> list[np.ndarray]:
 
 
 def _restore_all(model: Autoencoder, inputs: list[np.ndarray], say: Callable[[str], None],
-                 what: str) -> list[np.ndarray]:
+                 what: str, bars: Bars = NO_BARS) -> list[np.ndarray]:
     """Model outputs for each input image (same-size images are batched)."""
     from aekit.tasks.restore import restore
 
@@ -86,13 +87,19 @@ def _restore_all(model: Autoencoder, inputs: list[np.ndarray], say: Callable[[st
         dev = next(model.parameters()).device
         per_batch = max(1, 2**20 // int(np.prod(inputs[0].shape)))  # ≈ 1 M input values
         out = []
-        with torch.no_grad():
+        with torch.no_grad(), bars("model pass", len(inputs), "images") as bar:
             for lo in range(0, len(inputs), per_batch):
                 xb = torch.from_numpy(np.stack(inputs[lo:lo + per_batch])).to(dev)
                 out += list(model(xb)["x_hat"].float().cpu().numpy())
+                bar.update(xb.shape[0])
         return out
     say(f"model on {len(inputs)} whole {what} images (tiled)")
-    return [restore(model, im) for im in inputs]
+    with bars("model pass", len(inputs), "images") as bar:
+        out = []
+        for im in inputs:
+            out.append(restore(model, im))
+            bar.update(1)
+        return out
 
 
 def _names(splits: Splits, n: int) -> list[str]:
@@ -140,7 +147,7 @@ def load_crops(path: Path) -> tuple[list[tuple[str, np.ndarray]], list[str]] | N
 
 
 def evaluate_superres(model: Autoencoder, splits: Splits, x_test: Any, run_dir: Path, scale: int,
-                      say: Callable[[str], None]) -> dict[str, Any]:
+                      say: Callable[[str], None], bars: Bars = NO_BARS) -> dict[str, Any]:
     """Model vs bicubic on the test images (Y channel, border cropped)."""
     from aekit.data.corruptions import bicubic_down, bicubic_up, mod_crop
 
@@ -152,7 +159,7 @@ def evaluate_superres(model: Autoencoder, splits: Splits, x_test: Any, run_dir: 
         raise DataError(f"test images of {small[0].shape[-1]}×{small[0].shape[-2]} are too "
                         f"small to score at ×{scale} (the border crop would leave nothing)")
     lows = [bicubic_down(torch.from_numpy(t)[None], scale)[0].numpy() for t in truths]
-    preds = _restore_all(model, lows, say, "test")
+    preds = _restore_all(model, lows, say, "test", bars)
     say("bicubic baseline")
     bics = [bicubic_up(torch.from_numpy(lo)[None], scale)[0].numpy() for lo in lows]
     names = _names(splits, len(truths))
@@ -180,8 +187,8 @@ def evaluate_superres(model: Autoencoder, splits: Splits, x_test: Any, run_dir: 
 
 
 def evaluate_photo_denoising(model: Autoencoder, task: Task, splits: Splits, x_test: Any,
-                             run_dir: Path, seed: int, say: Callable[[str], None]
-                             ) -> dict[str, Any]:
+                             run_dir: Path, seed: int, say: Callable[[str], None],
+                             bars: Bars = NO_BARS) -> dict[str, Any]:
     """Model vs tuned classical denoisers on whole noisy test images."""
     from aekit.evaluate.baselines import classical_denoisers
     from aekit.evaluate.metrics import (
@@ -200,7 +207,8 @@ def evaluate_photo_denoising(model: Autoencoder, task: Task, splits: Splits, x_t
 
     clean = _as_list(x_test)
     inputs = noisy(clean, seed)
-    preds = [np.clip(p, 0, 1) for p in _restore_all(model, inputs, say, "noisy test")]
+    preds = [np.clip(p, 0, 1) for p in _restore_all(model, inputs, say, "noisy test",
+                                                              bars)]
     val = _as_list(splits.x_val)[:N_TUNE_PHOTOS] if len(splits.x_val) else \
         _as_list(splits.x_train)[:N_TUNE_PHOTOS]
     noisy_val = noisy(val, seed + 1)
@@ -209,7 +217,8 @@ def evaluate_photo_denoising(model: Autoencoder, task: Task, splits: Splits, x_t
         base_in, base_clean = np.stack(inputs), np.asarray(x_test, dtype=np.float32)
     else:
         base_in, base_clean = inputs, clean
-    baselines = classical_denoisers(noisy_val, val, base_in, base_clean, progress=say)
+    baselines = classical_denoisers(noisy_val, val, base_in, base_clean, progress=say,
+                                    bars=bars)
     best = max(baselines, key=lambda k: baselines[k]["psnr"])
     own = image_metrics(preds, clean)
     names = _names(splits, len(clean))
@@ -241,7 +250,7 @@ def evaluate_photo_denoising(model: Autoencoder, task: Task, splits: Splits, x_t
 def _superres(ctx: EvalContext) -> dict[str, Any]:
     """Super-resolution: Y-channel PSNR/SSIM with the border cropped, against bicubic."""
     return evaluate_superres(ctx.model, ctx.splits, ctx.x_test, ctx.loaded.path,
-                             ctx.cfg.task.scale, ctx.say)
+                             ctx.cfg.task.scale, ctx.say, ctx.bars)
 
 
 @evaluator("photo-denoising", order=30,
@@ -252,4 +261,5 @@ def _photo_denoising(ctx: EvalContext) -> dict[str, Any]:
     """Whole photos, or a residual denoiser without a code: against tuned classical
     denoisers, per photo."""
     return evaluate_photo_denoising(ctx.model, ctx.task, ctx.splits, ctx.x_test,
-                                    ctx.loaded.path, ctx.cfg.task.eval_seed, ctx.say)
+                                    ctx.loaded.path, ctx.cfg.task.eval_seed, ctx.say,
+                                    ctx.bars)

@@ -23,7 +23,7 @@ from aekit.capabilities import Capability
 from aekit.errors import ConfigError
 from aekit.evaluate.registry import EvalContext, evaluator, evaluators_for
 from aekit.io import METRICS, load_run, safe_name, write_json
-from aekit.log import reporter
+from aekit.log import NO_BARS, Bars, bars, reporter
 from aekit.tasks.pairs import build_task
 
 if TYPE_CHECKING:
@@ -75,7 +75,8 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
                               "data": data_cfg.source, "task": cfg.task.name}
     if Capability.EMBED in model.capabilities:
         result["code_size"] = model.code_size
-    ctx = EvalContext(loaded, build_task(cfg.task), splits, x_test, y_test, say)
+    ctx = EvalContext(loaded, build_task(cfg.task), splits, x_test, y_test, say,
+                      bars("evaluate", progress))
     for spec in evaluators_for(ctx):  # see aekit.evaluate.registry
         result.update(spec.fn(ctx))
     result["seconds"] = round(time.perf_counter() - t0, 2)
@@ -86,11 +87,13 @@ def evaluate_run(run: str | Path, *, data: str | None = None, limit: int | None 
 @evaluator("reconstruction", order=40, requires={Capability.EMBED})
 def _reconstruction_of(ctx: EvalContext) -> dict[str, Any]:
     """Autoencoders with a code: the model vs PCA (and classical denoisers) per sample."""
-    return _reconstruction(ctx.model, ctx.cfg, ctx.splits, ctx.x_test, ctx.y_test, ctx.say)
+    return _reconstruction(ctx.model, ctx.cfg, ctx.splits, ctx.x_test, ctx.y_test, ctx.say,
+                           ctx.bars)
 
 
 def _reconstruction(model: Autoencoder, cfg: RunConfig, splits: Splits, x_test: np.ndarray,
-                    y_test: np.ndarray | None, say: Any) -> dict[str, Any]:
+                    y_test: np.ndarray | None, say: Any, bars: Bars = NO_BARS
+                    ) -> dict[str, Any]:
     """Model vs PCA (and classical denoisers) on the same test inputs."""
     from aekit.evaluate.baselines import classical_denoisers, pca_reconstruct
     from aekit.evaluate.metrics import sample_metrics
@@ -100,7 +103,8 @@ def _reconstruction(model: Autoencoder, cfg: RunConfig, splits: Splits, x_test: 
     seed = cfg.task.eval_seed
     inputs = corrupted_inputs(task, x_test, seed)
     say(f"model on {x_test.shape[0]} test samples")
-    pred, _ = predict(model, inputs, y=y_test)
+    with bars("model pass", x_test.shape[0], "samples") as bar:
+        pred, _ = predict(model, inputs, y=y_test, bar=bar)
     out: dict[str, Any] = {"metrics": sample_metrics(pred, x_test)}
     if task.corrupts:
         out["noise"] = cfg.task.noise
@@ -132,7 +136,8 @@ def _reconstruction(model: Autoencoder, cfg: RunConfig, splits: Splits, x_test: 
         x_val = splits.x_val[:N_TUNE] if splits.x_val.shape[0] else splits.x_train[:N_TUNE]
         noisy_val = corrupted_inputs(task, x_val, seed + 1)
         baselines.update(classical_denoisers(np.clip(noisy_val, 0, 1), x_val,
-                                             np.clip(inputs, 0, 1), x_test, progress=say))
+                                             np.clip(inputs, 0, 1), x_test, progress=say,
+                                             bars=bars))
     out["baselines"] = baselines
     if not baselines:
         return out

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 from aekit.capabilities import Capability
 from aekit.errors import AekitError
 from aekit.io import HISTORY, METRICS, atomic_write_text, load_run, read_json
+from aekit.log import bars
 from aekit.report.examples import pick_samples
 from aekit.report.page import render_page
 from aekit.report.registry import ReportContext, build_sections
@@ -46,8 +47,9 @@ REPORT = "report.html"
 FIGURES = "figures"
 
 
-def write_report(run: str | Path) -> Path:
-    """Write ``RUN/report.html`` (and ``RUN/figures/*.png``) for a run; return its path.
+def write_report(run: str | Path, *, progress: bool = True) -> Path:
+    """Write ``RUN/report.html`` (and ``RUN/figures/*.png``) for a run; return its path
+    (``progress``: lines with an ETA while the sections are built, if that takes long).
 
     Raises :class:`~aekit.errors.RunError` when ``run`` is not a complete aekit run.
     """
@@ -60,7 +62,7 @@ def write_report(run: str | Path) -> Path:
     history, history_note = _read_history(path)
     ctx = ReportContext(loaded, build_task(cfg.task), metrics, metrics_note, history,
                         history_note, path / FIGURES)
-    sections = build_sections(ctx)
+    sections = build_sections(ctx, bars("report", progress))
 
     name = path.resolve().name
     kind = "autoencoder" if Capability.EMBED in ctx.capabilities else "model"

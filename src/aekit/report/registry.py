@@ -25,6 +25,7 @@ import numpy as np
 
 from aekit.capabilities import Capability, capability_set
 from aekit.errors import AekitError
+from aekit.log import NO_BARS, Bars
 from aekit.report.page import Section, escape
 
 if TYPE_CHECKING:
@@ -220,7 +221,15 @@ def sections_for(ctx: ReportContext) -> list[SectionSpec]:
     return [s for s in registered() if s.applies(ctx)]
 
 
-def build_sections(ctx: ReportContext) -> list[Section]:
-    """Build the run's sections in order, leaving out those with nothing to show."""
-    built = (spec.build(ctx) for spec in sections_for(ctx))
-    return [sec for sec in built if sec is not None]
+def build_sections(ctx: ReportContext, bars: Bars = NO_BARS) -> list[Section]:
+    """Build the run's sections in order, leaving out those with nothing to show
+    (``bars``: progress over the sections, some of which draw figures for seconds)."""
+    specs = sections_for(ctx)
+    out = []
+    with bars("writing the report", len(specs), "sections") as bar:
+        for spec in specs:
+            sec = spec.build(ctx)
+            if sec is not None:
+                out.append(sec)
+            bar.update(1)
+    return out

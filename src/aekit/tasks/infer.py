@@ -6,15 +6,18 @@ import numpy as np
 import torch
 
 from aekit.capabilities import Capability
+from aekit.log import Progress
 from aekit.tasks.pairs import Task
 
 
 @torch.no_grad()
 def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512,
-            y: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+            y: np.ndarray | None = None, bar: Progress | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
     """Run ``model`` (eval mode) over ``x`` (n, …) → (x_hat (n, …), codes (n, d)).
 
-    Models with the ``condition`` capability also get the labels ``y``.
+    Models with the ``condition`` capability also get the labels ``y``; ``bar`` counts
+    the samples done (:class:`aekit.log.Progress`).
     """
     from aekit.errors import ConfigError
 
@@ -30,6 +33,8 @@ def predict(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512,
         out = model(xb, **cond)
         outs.append(out["x_hat"].float().cpu().numpy())
         codes.append(out["z"].float().flatten(1).cpu().numpy())
+        if bar is not None:
+            bar.update(xb.shape[0])
     return np.concatenate(outs), np.concatenate(codes)
 
 

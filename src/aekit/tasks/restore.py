@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +28,7 @@ import torch
 
 from aekit.capabilities import Capability
 from aekit.errors import ConfigError, DataError
+from aekit.log import eta_text
 
 if TYPE_CHECKING:
     from aekit.models.base import Autoencoder
@@ -242,10 +244,18 @@ def upscale_files(run: str | Path, images: list[str], out: str | Path, *,
     inputs = read_checked(images, model, None)  # as stored: gray stays gray, RGB stays RGB
 
     def results() -> Iterator[tuple[str, np.ndarray]]:  # one photo in memory at a time
+        from aekit.data.images import header_size
+
+        pixels: list[int] = []
+        t0 = time.perf_counter()
         for i, (name, img) in enumerate(zip(names, inputs, strict=True)):
-            if progress:
+            if progress and not pixels:  # files checked by now: their headers are sound
+                pixels = [math.prod(header_size(p, str(p))) for p in images]
+            if progress:  # time grows with the pixels: the ETA counts pixels done
+                left = eta_text(sum(pixels[:i]), sum(pixels), time.perf_counter() - t0)
                 progress(f"{i + 1}/{len(names)} {name}: {img.shape[2]}×{img.shape[1]} → "
-                         f"{img.shape[2] * model.scale}×{img.shape[1] * model.scale}")
+                         f"{img.shape[2] * model.scale}×{img.shape[1] * model.scale}"
+                         + (f" ({left})" if left else ""))
             yield name, upscale_image(model, img, tile=tile)
 
     return write_all(out_dir, results(), inputs=images, names=names)
