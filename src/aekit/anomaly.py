@@ -51,6 +51,7 @@ except ImportError:  # pragma: no cover - older scikit-learn
 from aekit.capabilities import Capability
 from aekit.config import ModelConfig, TaskConfig, TrainConfig, preset_config
 from aekit.errors import ConfigError, DataError
+from aekit.log import Progress
 
 Tensor = torch.Tensor
 
@@ -82,9 +83,10 @@ def per_sample_error(x_hat: Tensor, x: Tensor, kind: str = "mse") -> Tensor:
 
 
 @torch.no_grad()
-def anomaly_scores(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512
-                   ) -> np.ndarray:
-    """Scores (n,) of ``x`` (n, …): ``model.anomaly_score`` if defined, else recon error."""
+def anomaly_scores(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512,
+                   bar: Progress | None = None) -> np.ndarray:
+    """Scores (n,) of ``x`` (n, …): ``model.anomaly_score`` if defined, else recon error
+    (``bar`` counts the samples scored)."""
     model.eval()
     p = next(model.parameters(), None)
     dev = p.device if p is not None else torch.device("cpu")
@@ -99,6 +101,8 @@ def anomaly_scores(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512
                                                    dtype=np.float32)).to(dev)  # (b, …)
         s = custom(xb) if callable(custom) else per_sample_error(model(xb)["x_hat"], xb, kind)
         out.append(s.float().reshape(-1).cpu().numpy())
+        if bar is not None:
+            bar.update(xb.shape[0])
     scores = np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
     if scores.shape[0] != x.shape[0]:
         raise RuntimeError(f"anomaly_score returned {scores.shape[0]} scores for "
@@ -353,9 +357,10 @@ def _global_rng_kept() -> Iterator[None]:
 # --------------------------------------------------------------------------- the verb
 def score_run(run: str | Path, *, out: str | Path, data: str | None = None,
               split: str = "test", limit: int | None = None,
-              contamination: float | None = None, quantile: float | None = None
-              ) -> dict[str, Any]:
-    """``aekit score``: per-sample scores of a split, a threshold, written to ``out``.
+              contamination: float | None = None, quantile: float | None = None,
+              progress: bool = True) -> dict[str, Any]:
+    """``aekit score``: per-sample scores of a split, a threshold, written to ``out``
+    (``progress``: lines with an ETA while a large split is scored).
 
     ``out`` ends in ``.csv`` (``index,label,score,outlier``) or ``.npy`` (scores (n,)).
     The threshold comes from ``contamination`` (default 0.1) on the scored samples, or
@@ -388,7 +393,8 @@ def score_run(run: str | Path, *, out: str | Path, data: str | None = None,
     y = ds.y_test if split == "test" else ds.y_train
     if limit is not None:
         x, y = x[:limit], (y[:limit] if y is not None else None)
-    scores = anomaly_scores(loaded.model, x)
+    with Progress("score", "scoring", int(x.shape[0]), "samples", enabled=progress) as bar:
+        scores = anomaly_scores(loaded.model, x, bar=bar)
     summary: dict[str, Any] = {"run": str(loaded.path), "data": data_cfg.source,
                                "split": split, "n": int(x.shape[0])}
     if quantile is not None:
