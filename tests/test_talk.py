@@ -190,3 +190,21 @@ def test_evaluation_shows_progress_of_each_long_step(tmp_path: Path,
         # 10 validation images × the parameter grid, with the time left
         assert re.search(rf"\[evaluate\] baseline {name} tuning: \d+/{10 * grid} images, "
                          rf"\d+:\d\d left", err), name
+
+
+def test_restoration_crops_are_drawn_pixel_exact_at_the_page_width(tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    from aekit.report.figures import CONTENT_WIDTH, pixel_rows
+
+    rng = np.random.default_rng(0)
+    crops = rng.random((4, 3, 120, 120)).astype(np.float32)  # 4 panels of one photo
+    pixel_rows([("photo.png", crops)], tmp_path / "r.png", ["a", "b", "c", "d"])
+    img = np.asarray(Image.open(tmp_path / "r.png").convert("RGB"))
+    assert CONTENT_WIDTH - 60 <= img.shape[1] <= CONTENT_WIDTH  # ×2: 4·240 + 3·8 = 984
+    top = img.shape[0] - 240 - 8  # the panels' first row of pixels
+    first = img[top:top + 240, :240]
+    want = (np.transpose(crops[0], (1, 2, 0)) * 255 + 0.5).astype(np.uint8)
+    assert np.array_equal(first[::2, ::2], want)  # each model pixel is one 2×2 block
+    assert np.array_equal(first[1::2, 1::2], want)

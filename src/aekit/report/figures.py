@@ -38,7 +38,11 @@ def save_figure(fig: Any, path: Path) -> bytes:
         fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
     finally:
         plt.close(fig)
-    data = buf.getvalue()
+    return _write_png(buf.getvalue(), path)
+
+
+def _write_png(data: bytes, path: Path) -> bytes:
+    """Write PNG ``data`` to ``path`` atomically; return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_bytes(data)
@@ -164,6 +168,56 @@ def loss_curves(history: list[dict[str, float]], path: Path) -> bytes:
             ax.legend(fontsize=8, frameon=False)
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+CONTENT_WIDTH = 1016  # pixels: the report page's content width (report.page: 1080 − 2×32)
+
+
+def pixel_rows(rows: list[tuple[str, np.ndarray]], path: Path, column_titles: Sequence[str],
+               width: int = CONTENT_WIDTH, gutter: int = 8) -> bytes:
+    """Rows of images side by side, each enlarged by the largest whole number that fits
+    the row into ``width`` pixels, every pixel a block (no smoothing) — restoration
+    crops, where the difference between panels is a few pixels' worth of detail, drawn
+    as large as the page allows and exactly as the model produced them.
+
+    ``rows``: ``(label, images (n, c, h, w))``, one per photo, ``n`` = the number of
+    ``column_titles``; the label is written above its row and the titles above the
+    first. Drawn with Pillow rather than matplotlib, whose resampling is not
+    pixel-exact. Returns the PNG bytes written to ``path``.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.load_default(size=14)
+    line = 20
+    blocks = []
+    for label, imgs in rows:
+        n = imgs.shape[0]
+        h, w = (max(im.shape[-2] for im in imgs), max(im.shape[-1] for im in imgs))
+        zoom = max(1, min(8, (width - gutter * (n - 1)) // (n * w)))
+        panels = []
+        for im in imgs:
+            arr = (to_display(im) * 255.0 + 0.5).astype(np.uint8)
+            pic = Image.fromarray(arr, "L" if arr.ndim == 2 else "RGB").convert("RGB")
+            panels.append(pic.resize((pic.width * zoom, pic.height * zoom), Image.NEAREST))
+        blocks.append((label, panels, h * zoom, w * zoom))
+    full = max(len(p) * bw + gutter * (len(p) - 1) for _, p, _, bw in blocks)
+    height = line + 6 + sum(line + bh + gutter for _, _, bh, _ in blocks)
+    canvas = Image.new("RGB", (full, height), "white")
+    draw = ImageDraw.Draw(canvas)
+    _, _, _, first_w = blocks[0]
+    for c, title in enumerate(column_titles):
+        draw.text((c * (first_w + gutter), 2), str(title), fill=(40, 40, 40), font=font)
+    y = line + 6
+    for label, panels, bh, bw in blocks:
+        draw.text((0, y + 2), str(label), fill=(90, 100, 110), font=font)
+        y += line
+        for c, pic in enumerate(panels):
+            x = c * (bw + gutter) + (bw - pic.width) // 2
+            canvas.paste(pic, (x, y + (bh - pic.height) // 2))
+        y += bh + gutter
+    buf = io.BytesIO()
+    canvas.save(buf, format="PNG", optimize=True)
+    return _write_png(buf.getvalue(), path)
 
 
 def image_rows(rows: list[tuple[str, np.ndarray]], path: Path,

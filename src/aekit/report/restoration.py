@@ -24,7 +24,7 @@ def restoration(ctx: ReportContext) -> Section | None:
     the metrics section already says to run ``aekit evaluate``).
     """
     from aekit.evaluate.restoration import CROPS, load_crops
-    from aekit.report.figures import image_rows
+    from aekit.report.figures import pixel_rows
 
     loaded, metrics, fig_dir = ctx.loaded, ctx.metrics, ctx.fig_dir
     sec = Section("restoration", "Restoration examples")
@@ -44,13 +44,14 @@ def restoration(ctx: ReportContext) -> Section | None:
         labels = [label for label, _ in rows]
         per_image = [(name, np.stack([arr[i] for _, arr in rows])) for i, name in
                      enumerate(names)]
-        png = image_rows(per_image, fig_dir / "restoration.png", labels)
+        png = pixel_rows(per_image, fig_dir / "restoration.png", labels)
         side = rows[0][1].shape[-1]
         scale = (metrics or {}).get("scale")
         how = (f"the low-res input is shown enlarged ×{scale} by pixel repetition"
                if scale else "all panels share one noise draw, the one evaluation scored")
         sec.body.append(figure(
-            png, f"One {side}×{side} crop per test photo: {', '.join(escape(x) for x in labels)}. "
+            png, f"One {side}×{side} crop per test photo: {', '.join(escape(x) for x in labels)}, "
+                 f"enlarged to the page's width by whole pixels (no smoothing). "
                  f"Each crop is the window with the most detail in the truth (largest mean "
                  f"gradient), not the one where this model looks best; {how}.",
             "restoration crops"))
