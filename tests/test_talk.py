@@ -208,3 +208,22 @@ def test_restoration_crops_are_drawn_pixel_exact_at_the_page_width(tmp_path: Pat
     want = (np.transpose(crops[0], (1, 2, 0)) * 255 + 0.5).astype(np.uint8)
     assert np.array_equal(first[::2, ::2], want)  # each model pixel is one 2×2 block
     assert np.array_equal(first[1::2, 1::2], want)
+
+
+def test_readme_lists_every_model_and_every_train_option() -> None:
+    import argparse
+    import re
+
+    from aekit.cli import build_parser
+    from aekit.cli.listing import model_rows
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    table = readme[readme.index("## Models"):readme.index("## Data")]
+    named = set(re.findall(r"`([a-z0-9-]+)`", table))
+    missing = {r["name"] for r in model_rows()} - named
+    assert not missing, f"README's model table lacks {sorted(missing)}"
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    flags = {f for a in sub.choices["train"]._actions for f in a.option_strings
+             if f.startswith("--") and f != "--help"}
+    options = readme[readme.index("Options of `train`"):readme.index("## Textbook recipes")]
+    assert not {f for f in flags if f not in options}, "README's train options are stale"
