@@ -227,3 +227,19 @@ def test_readme_lists_every_model_and_every_train_option() -> None:
              if f.startswith("--") and f != "--help"}
     options = readme[readme.index("Options of `train`"):readme.index("## Textbook recipes")]
     assert not {f for f in flags if f not in options}, "README's train options are stale"
+
+
+def test_metrics_text_names_only_the_columns_the_table_shows(tmp_path: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    from aekit.report.html import write_report
+    from tests.test_report import make_run
+
+    run = make_run(tmp_path, monkeypatch)
+    m = json.loads((run / "metrics.json").read_text())
+    m["metrics"] = {"psnr": 30.1, "ssim": 0.9}  # what a super-resolution run records
+    m["baselines"] = {"bicubic": {"psnr": 29.0, "ssim": 0.88}}
+    m["best_baseline"], m["gain_db"] = "bicubic", 1.1
+    (run / "metrics.json").write_text(json.dumps(m))
+    html = write_report(run).read_text()
+    assert "higher PSNR / SSIM are better" in html and "lower MSE" not in html

@@ -66,7 +66,13 @@ def scores(ctx: ReportContext) -> Section:
     sec.body.append(f"<p class=lead>{_verdict(metrics)}</p>")
     sec.body.append(f"<table class=metrics><thead><tr><th></th>{head}</tr></thead>"
                     f"<tbody>{''.join(body)}</tbody></table>")
-    direction = ("higher PSNR / SSIM and lower MSE are better" if image else
+    # say only what the table shows (a super-resolution table has no MSE column)
+    shown = {k for k, _, _ in cols}
+    higher = " / ".join(label for k, label in (("psnr", "PSNR"), ("ssim", "SSIM"))
+                        if k in shown)
+    lower = " and lower MSE" if "mse" in shown else ""
+    verb = "is" if "/" not in higher and not lower else "are"
+    direction = (f"higher {higher}{lower} {verb} better" if image else
                  "lower is better; the data are standardised, so there is no PSNR")
     extra = ""
     if "nl_means" in baselines or "tv" in baselines or "wavelet" in baselines:
