@@ -243,3 +243,28 @@ def test_metrics_text_names_only_the_columns_the_table_shows(tmp_path: Path,
     (run / "metrics.json").write_text(json.dumps(m))
     html = write_report(run).read_text()
     assert "higher PSNR / SSIM are better" in html and "lower MSE" not in html
+
+
+def test_a_huge_photo_gets_one_warning_line_not_pillows(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    import warnings
+
+    import numpy as np
+    from PIL import Image
+
+    from aekit.data.images import read_image
+    from aekit.errors import DataError
+
+    Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(tmp_path / "big.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)  # 1,600 px: past it, not 2×
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # Pillow's own warning would raise here
+        img = read_image(tmp_path / "big.png")
+    assert img.shape == (3, 40, 40)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("aekit: ") and "big.png is 40×40" in err[0]
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 700)  # past twice the limit: refused
+    with pytest.raises(DataError, match="too large to decode safely"):
+        read_image(tmp_path / "big.png")

@@ -13,6 +13,7 @@ import io
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -80,6 +81,33 @@ def decode_image(data: bytes, name: str, channels: int | None = None,
     return _decode(data, name, channels, size)[0]
 
 
+def _open_large_ok(data: bytes, name: str) -> Any:
+    """``Image.open`` of a user's own file: an image past Pillow's decompression-bomb
+    warning (89–179 megapixels) is decoded with one aekit warning line saying how much
+    memory it takes, instead of Pillow's multi-line warning; past twice the limit Pillow
+    refuses it (a one-line DataError). The server refuses both (:mod:`aekit.serve`)."""
+    import warnings
+
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            return Image.open(io.BytesIO(data))
+        except Image.DecompressionBombWarning:
+            pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        img = Image.open(io.BytesIO(data))
+    mp = img.width * img.height / 1e6
+    from aekit.log import LOG
+
+    LOG.warning(f"{name} is {img.width}×{img.height} ({mp:.0f} megapixels, past Pillow's "
+                f"{(Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f}-megapixel safety limit); "
+                f"decoding it anyway needs about {mp * 16 / 1000:.1f} GB (RGB, float32)")
+    return img
+
+
 def _decode(data: bytes, name: str, channels: int | None, size: tuple[int, int] | None
             ) -> tuple[np.ndarray, tuple[int, int, int]]:
     """:func:`decode_image`, and the ``(C, H, W)`` the image has as stored: after its EXIF
@@ -89,7 +117,7 @@ def _decode(data: bytes, name: str, channels: int | None, size: tuple[int, int] 
     if channels not in (None, 1, 3):
         raise DataError(f"channels must be 1 (grayscale) or 3 (RGB), not {channels}")
     try:
-        with Image.open(io.BytesIO(data)) as img:
+        with _open_large_ok(data, name) as img:
             img.load()
             img = ImageOps.exif_transpose(img) or img
             img = _to_l_or_rgb(img)
