@@ -198,8 +198,19 @@ def test_generative_metrics_include_sample_quality(gen_runs: dict[str, Path]) ->
         assert g["frechet_distance"] >= 0 and 0 < g["confidence"] <= 1, name
         assert g["n_samples"] == 24
         assert ("metrics" in m) == (name != "dcgan")  # a GAN has nothing to reconstruct
+        # every FD has its references beside it: the real-vs-real floor, and for a model
+        # that encodes its decoder on a Gaussian fitted to its training codes
+        refs = g["references"]
+        assert set(refs) == ({"real_floor"} if name == "dcgan" else
+                             {"real_floor", "codes_gaussian"}), name
+        assert all(r["n_samples"] == 24 and r["frechet_distance"] >= -1e-9
+                   for r in refs.values()), name
     report = (gen_runs["dcgan"] / "report.html").read_text()
     assert "Samples" in report
+    assert "Reference: real training images vs the test split" in report  # the floor only
+    assert "fitted to its training codes" not in report  # no encoder
+    assert "fitted to its training codes (lower is better)" in \
+        (gen_runs["vae"] / "report.html").read_text()
     # the loss curves say what each family's total is
     assert "does not fall as samples improve" in report
     assert "the negative ELBO" in (gen_runs["vae"] / "report.html").read_text()

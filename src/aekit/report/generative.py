@@ -38,29 +38,60 @@ def _labelled(ctx: ReportContext) -> bool:
 
 @section(order=100, requires={Capability.GENERATE}, when=lambda ctx: ctx.image)
 def quality(ctx: ReportContext) -> Section:
-    """Sample-quality numbers from ``metrics.json`` (Fréchet distance, confidence, …)."""
-    metrics = ctx.metrics
+    """Sample-quality numbers from ``metrics.json``: the Fréchet distance with its
+    references beside it (the real-vs-real floor; for a model that encodes, its decoder on
+    a Gaussian fitted to its training codes), confidence, class coverage."""
     sec = Section("quality", "Sample quality")
-    g = (metrics or {}).get("generation")
-    if not g:
+    g = (ctx.metrics or {}).get("generation")
+    if not isinstance(g, dict) or not g:
         sec.body.append("<p class=note>No sample-quality numbers yet (run <code>aekit "
                         "evaluate</code>; the metric needs labelled image data).</p>")
         return sec
-    rows = [("Fréchet distance (lower is better)", fmt(g.get("frechet_distance"), "{:.2f}")),
-            ("Mean classifier confidence of samples", fmt(g.get("confidence"), "{:.3f}")),
-            ("… of real test images (for reference)",
-             fmt(g.get("reference_confidence"), "{:.3f}")),
-            ("Share of classes generated (> 1% of samples)",
-             fmt(g.get("class_coverage"), "{:.2f}")),
-            ("Samples compared with the test split", str(g.get("n_samples", "?"))),
-            ("Feature classifier's test accuracy", fmt(g.get("classifier_test_accuracy"),
-                                                        "{:.4f}"))]
+    # the references beside every FD (aekit.evaluate.fid.fd_references), in table order
+    labels = {"real_floor": "Reference: real training images vs the test split — the "
+                            "floor (lower is better)",
+              "codes_gaussian": "Reference: this model's decoder on draws from a Gaussian "
+                                "fitted to its training codes (lower is better)"}
+    n = g.get("n_samples", "?")
+    rows = [("Fréchet distance of this model's samples (lower is better)",
+             fmt(g.get("frechet_distance"), "{:.2f}"))]
+    refs = g.get("references") or {}
+    for key in [*labels, *sorted(set(refs) - set(labels))]:
+        ref = refs.get(key)
+        if not isinstance(ref, dict):
+            continue
+        label = labels.get(key) or f"Reference: {ref.get('what', key)} (lower is better)"
+        if ref.get("n_samples") not in (None, n):
+            label += f", {ref['n_samples']} images"
+        rows.append((label, fmt(ref.get("frechet_distance"), "{:.2f}")))
+    rows += [("Mean classifier confidence of samples", fmt(g.get("confidence"), "{:.3f}")),
+             ("… of real test images (for reference)",
+              fmt(g.get("reference_confidence"), "{:.3f}")),
+             ("Share of classes generated (> 1% of samples)",
+              fmt(g.get("class_coverage"), "{:.2f}")),
+             ("Samples compared with the test split", str(n)),
+             ("Feature classifier's test accuracy", fmt(g.get("classifier_test_accuracy"),
+                                                         "{:.4f}"))]
     body = "".join(f"<tr><td>{escape(k)}</td><td class=num>{v}</td></tr>" for k, v in rows)
     sec.body.append(f"<table class=metrics><tbody>{body}</tbody></table>")
+    if refs:
+        codes = ("; the Gaussian-on-codes row is how a plain autoencoder generates: samples "
+                 "scoring above it are worse than this model's own decoder fed a fitted "
+                 "Gaussian" if "codes_gaussian" in refs else
+                 "; a model without an encoder has only the floor")
+        sec.body.append(f"<p class=muted>Read the Fréchet distance against its references, "
+                        f"each scored with as many images against the same test split: the "
+                        f"floor is real images, what a perfect generator would score at this "
+                        f"sample size{escape(codes)}.</p>")
+    else:
+        sec.body.append("<p class=note>This metrics.json has no references beside the "
+                        "Fréchet distance (written by an older aekit); run <code>aekit "
+                        "evaluate</code> again for the real-vs-real floor.</p>")
     sec.body.append("<p class=muted>The Fréchet distance compares Gaussians fitted to the "
                     "128-d features of aekit's own classifier for this dataset (not "
                     "Inception's), for generated samples vs the test split; see "
-                    "docs/generative.md. Compare it only between runs on the same data.</p>")
+                    "docs/generative.md. Compare it only between runs on the same data "
+                    "with the same number of samples.</p>")
     return sec
 
 
