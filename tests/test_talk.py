@@ -268,3 +268,17 @@ def test_a_huge_photo_gets_one_warning_line_not_pillows(tmp_path: Path,
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 700)  # past twice the limit: refused
     with pytest.raises(DataError, match="too large to decode safely"):
         read_image(tmp_path / "big.png")
+
+
+def test_a_gan_metrics_file_reaches_the_report(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from aekit.report.html import write_report
+    from tests.test_report import make_run
+
+    run = make_run(tmp_path, monkeypatch, model="vae")
+    # what a model without an encoder (dcgan) writes: sample quality, no "metrics"
+    (run / "metrics.json").write_text(json.dumps(
+        {"split": "test", "n": 60, "generation": {"frechet_distance": 12.3456,
+                                                   "n_samples": 60}}))
+    html = write_report(run).read_text()
+    assert "12.35" in html and "No sample-quality numbers yet" not in html

@@ -88,7 +88,9 @@ def _read_metrics(path: Path) -> tuple[dict[str, Any] | None, str | None]:
         data = read_json(mpath)
     except AekitError as exc:
         return None, str(exc)
-    if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict):
+    # a model with a code has "metrics"; a GAN (no encoder) only its sample quality
+    if not isinstance(data, dict) or not (isinstance(data.get("metrics"), dict)
+                                          or isinstance(data.get("generation"), dict)):
         return None, f"{mpath} does not look like aekit metrics (no 'metrics' mapping)"
     return data, None
 
