@@ -282,3 +282,46 @@ def test_a_gan_metrics_file_reaches_the_report(tmp_path: Path,
                                                    "n_samples": 60}}))
     html = write_report(run).read_text()
     assert "12.35" in html and "No sample-quality numbers yet" not in html
+
+
+def test_generative_runs_keep_a_snapshot_per_epoch_and_the_report_animates_them(
+        tmp_path: Path) -> None:
+    import numpy as np
+    from PIL import Image
+
+    run = tiny_run(tmp_path, "--model", "vae", "--set", "model.hidden=[16]",
+                   "--latent-dim", "2", "--epochs", "3")
+    shots = sorted(p.name for p in (run / "figures").glob("samples_epoch_*.png"))
+    assert shots == ["samples_epoch_001.png", "samples_epoch_002.png", "samples_epoch_003.png"]
+    grid = np.asarray(Image.open(run / "figures" / "samples_epoch_003.png"))
+    assert grid.shape[0] >= 8 * 112  # 8 rows of 8×8 samples enlarged to ≥ 112 px
+    first = np.asarray(Image.open(run / "figures" / "samples_epoch_001.png"))
+    assert not np.array_equal(first, grid)  # the model changed between epochs
+    anim = Image.open(run / "figures" / "samples_epochs.png")
+    assert getattr(anim, "n_frames", 1) == 3
+    html = (run / "report.html").read_text()
+    assert "Samples during training" in html
+
+
+def test_snapshots_leave_training_unchanged(tmp_path: Path) -> None:
+    """The snapshot draws use their own generator: weights equal a run without them."""
+    import numpy as np
+    from safetensors.numpy import load_file
+
+    import aekit.engine.run as engine_run
+
+    args = ("--model", "vae", "--set", "model.hidden=[16]", "--latent-dim", "2",
+            "--epochs", "2", "--no-eval")
+    (tmp_path / "a").mkdir()
+    with_shots = tiny_run(tmp_path / "a", *args)
+    original = engine_run.build_trainer
+    try:
+        engine_run.build_trainer = lambda *a, **k: original(*a, **{**k, "snapshots": False})
+        (tmp_path / "b").mkdir()
+        without = tiny_run(tmp_path / "b", *args)
+    finally:
+        engine_run.build_trainer = original
+    assert not list(without.glob("figures/samples_epoch_*.png"))
+    assert list(with_shots.glob("figures/samples_epoch_*.png"))
+    a, b = load_file(with_shots / "model.safetensors"), load_file(without / "model.safetensors")
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)

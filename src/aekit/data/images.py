@@ -189,6 +189,31 @@ def to_uint8_hwc(array: np.ndarray, what: str = "image") -> np.ndarray:
     return np.ascontiguousarray(np.round(np.clip(a, 0.0, 1.0) * 255.0).astype(np.uint8))
 
 
+def zoomed(images: np.ndarray, zoom: int) -> np.ndarray:
+    """(…, h, w) → (…, h·zoom, w·zoom), every pixel a zoom×zoom block (no smoothing:
+    what the model produced, only bigger)."""
+    if zoom == 1:
+        return images
+    return images.repeat(zoom, axis=-2).repeat(zoom, axis=-1)
+
+
+def zoomed_mosaic(images: np.ndarray, rows: int, cols: int, zoom: int) -> np.ndarray:
+    """:func:`mosaic` of the enlarged images, gutters kept thin (1 px, 2 when zoomed)."""
+    return mosaic(zoomed(images, zoom), rows, cols, pad=1 if zoom == 1 else 2)
+
+
+def mosaic(images: np.ndarray, rows: int, cols: int, pad: int = 1) -> np.ndarray:
+    """Tile (rows·cols, c, h, w) images row by row into one (c, H, W) image (white gaps)."""
+    n, c, h, w = images.shape
+    if n != rows * cols:
+        raise ValueError(f"mosaic needs {rows * cols} images, got {n}")
+    out = np.ones((c, rows * (h + pad) - pad, cols * (w + pad) - pad), dtype=np.float32)
+    for i in range(n):
+        r, q = divmod(i, cols)
+        out[:, r * (h + pad):r * (h + pad) + h, q * (w + pad):q * (w + pad) + w] = images[i]
+    return out
+
+
 def write_image(path: str | Path, array: np.ndarray) -> None:
     """Write ``(C, H, W)`` or ``(H, W)`` values in [0, 1] (clipped) as an image file.
 

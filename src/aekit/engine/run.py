@@ -65,8 +65,9 @@ def _devices(value: str) -> Any:
 
 
 def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
-                  n_batches: int) -> Any:
-    """The Lightning Trainer for a run: checkpoints, early stopping, progress bar."""
+                  n_batches: int, snapshots: bool = False) -> Any:
+    """The Lightning Trainer for a run: checkpoints, early stopping, progress bar, and
+    (``snapshots``: a generative image model) the fixed draws decoded every epoch."""
     import lightning.pytorch as pl
     from lightning.pytorch.callbacks import EarlyStopping
 
@@ -86,6 +87,10 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
     ]
     if t.patience is not None:
         callbacks.append(EarlyStopping(monitor=monitor, patience=t.patience, mode="min"))
+    if snapshots:
+        from aekit.engine.snapshots import SampleSnapshots
+
+        callbacks.append(SampleSnapshots(run_dir, cfg.task.eval_seed))
     use_bar = not quiet and sys.stderr.isatty()
     if use_bar:
         callbacks.append(EpochBar(refresh_rate=max(1, n_batches // 50)))
@@ -146,7 +151,9 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     history = HistoryWriter(run_dir / HISTORY, keep_epochs=keep_epochs, echo=echo,
                             total_epochs=t.epochs)
     system = AutoencoderSystem(model, t, history=history)
-    trainer = build_trainer(cfg, run_dir, quiet=quiet, has_val=has_val, n_batches=len(train))
+    snapshots = Capability.GENERATE in model.capabilities and len(splits.input_shape) == 3
+    trainer = build_trainer(cfg, run_dir, quiet=quiet, has_val=has_val, n_batches=len(train),
+                            snapshots=snapshots)
     handler = signal.getsignal(signal.SIGINT)
     try:
         # weights_only: a checkpoint from someone else's run directory must not run code

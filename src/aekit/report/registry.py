@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 SECTION_MODULES: tuple[str, ...] = (
     "aekit.report.summary", "aekit.report.scores", "aekit.report.curves",
     "aekit.report.examples", "aekit.report.codes", "aekit.report.restoration",
-    "aekit.report.generative",
+    "aekit.report.generative", "aekit.report.snapshots",
 )
 
 T = TypeVar("T")

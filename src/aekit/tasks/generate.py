@@ -56,9 +56,10 @@ def _write(path: Path, img: np.ndarray) -> Path:
 def generate_images(run: str | Path, n: int, out: str | Path, *, seed: int = 0,
                     zoom: int | None = None) -> list[Path]:
     """Write ``n`` prior samples as ``OUT/000000.png`` … and ``OUT/grid.png``."""
+    from aekit.data.images import zoomed, zoomed_mosaic
     from aekit.evaluate.fid import draw_samples
     from aekit.io import load_run
-    from aekit.report.figures import auto_zoom, zoomed, zoomed_mosaic
+    from aekit.report.figures import auto_zoom
 
     if n < 1:
         raise ConfigError(f"-n must be at least 1; got {n}")
@@ -100,8 +101,9 @@ def _decode(loaded: LoadedRun, z: np.ndarray, y: np.ndarray | None = None) -> np
 def interpolate(run: str | Path, image_a: str, image_b: str, out: str | Path, *,
                 steps: int = 10, label: int | None = None, zoom: int | None = None) -> Path:
     """Decode ``steps`` codes from code(A) to code(B) into one strip image."""
+    from aekit.data.images import zoomed_mosaic
     from aekit.io import load_run
-    from aekit.report.figures import auto_zoom, zoomed_mosaic
+    from aekit.report.figures import auto_zoom
 
     if steps < 2:
         raise ConfigError(f"--steps must be at least 2; got {steps}")
@@ -123,8 +125,9 @@ def traverse(run: str | Path, out: str | Path, *, image: str | None = None, step
              span: float = 2.5, label: int | None = None, max_dims: int = 16,
              zoom: int | None = None) -> Path:
     """Grid: row j varies code dimension j over base ± span (other dims fixed)."""
+    from aekit.data.images import zoomed_mosaic
     from aekit.io import load_run
-    from aekit.report.figures import auto_zoom, zoomed_mosaic
+    from aekit.report.figures import auto_zoom
 
     loaded = load_run(run)
     _, h, w = _image_shape(loaded, "traverse")
@@ -151,8 +154,9 @@ def traverse(run: str | Path, out: str | Path, *, image: str | None = None, step
 def style(run: str | Path, image: str, out: str | Path, *, zoom: int | None = None
           ) -> list[Path]:
     """Render one image's style in every class: ``OUT/<stem>_style.png`` (+ one per class)."""
+    from aekit.data.images import zoomed, zoomed_mosaic
     from aekit.io import load_run
-    from aekit.report.figures import auto_zoom, zoomed, zoomed_mosaic
+    from aekit.report.figures import auto_zoom
 
     loaded = load_run(run)
     _require(loaded, Capability.CONDITION, "style",
