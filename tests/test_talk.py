@@ -325,3 +325,31 @@ def test_snapshots_leave_training_unchanged(tmp_path: Path) -> None:
     assert list(with_shots.glob("figures/samples_epoch_*.png"))
     a, b = load_file(with_shots / "model.safetensors"), load_file(without / "model.safetensors")
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_latent_plane_range_is_the_codes_own_or_a_fixed_one(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]
+                                                            ) -> None:
+    from aekit.cli import main
+    from tests.conftest import one_error_line
+
+    run = tiny_run(tmp_path, "--model", "conv", "--set", "model.filters=[4,8]",
+                   "--latent-dim", "2", "--epochs", "1")
+    from html import unescape
+
+    assert "1st–99th percentile of the test codes" in unescape(
+        (run / "report.html").read_text())
+    assert main(["report", str(run), "--plane-range=-3,3"]) == 0
+    assert "the fixed range -3…3" in unescape((run / "report.html").read_text())
+    capsys.readouterr()
+    assert main(["report", str(run), "--plane-range=3,-3"]) == 2
+    assert "LO < HI" in one_error_line(capsys)
+
+
+def test_codes_get_a_tsne_view_beside_the_pca_one(tmp_path: Path) -> None:
+    run = tiny_run(tmp_path, "--model", "dense", "--set", "model.hidden=[16]",
+                   "--latent-dim", "4", "--epochs", "1", n_test=150)
+    html = (run / "report.html").read_text()
+    assert "a PCA projection of the 4-number codes" in html
+    assert "t-SNE of the codes of 150 of those test samples" in html
+    assert (run / "figures" / "latent_tsne.png").is_file()

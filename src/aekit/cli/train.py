@@ -219,7 +219,15 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from aekit.report.html import write_report
 
-    path = write_report(args.run)
+    plane = None
+    if args.plane_range:
+        try:
+            lo, hi = (float(v) for v in args.plane_range.split(","))
+        except ValueError:
+            raise AekitError(f"--plane-range takes LO,HI (e.g. --plane-range=-3,3); got "
+                             f"{args.plane_range!r}") from None
+        plane = (lo, hi)
+    path = write_report(args.run, plane_range=plane)
     print(f"report written to {path}")
     return 0
 
@@ -272,6 +280,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_evaluate)
     p = sub.add_parser("report", help="write report.html for a run")
     p.add_argument("run")
+    p.add_argument("--plane-range", metavar="LO,HI",
+                   help="the latent plane's code range on both axes, e.g. --plane-range=-3,3 "
+                        "(the "
+                        "textbook's fixed grid); default: the test codes' 1st-99th "
+                        "percentile")
     p.set_defaults(func=_cmd_report)
     p = sub.add_parser("models", help="list registered models and presets")
     p.set_defaults(func=_cmd_models)

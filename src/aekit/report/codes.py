@@ -14,6 +14,7 @@ from aekit.report.page import Section, figure
 from aekit.report.registry import DataSamples, ReportContext, section
 
 N_MAP = 2000  # test samples in the latent map
+N_TSNE = 1000  # of those, embedded with t-SNE (seeded subset: t-SNE is O(n log n) and slow)
 PLANE = 15  # latent-plane grid size (PLANE × PLANE decoded images)
 
 
@@ -59,7 +60,30 @@ def latent_map(ctx: ReportContext) -> Section:
                              xlabel, ylabel)
     caption = (f"Codes of the first {n} test samples, {coloured}; axes: {how}.")
     sec.body.append(figure(png, caption, "latent map"))
+    if d > 2 and n > N_TSNE // 10:
+        sec.body.append(_tsne_figure(ctx, codes, labels, data.classes, coloured))
     return sec
+
+
+def _tsne_figure(ctx: ReportContext, codes: np.ndarray, labels: np.ndarray | None,
+                 classes: list[str] | None, coloured: str) -> str:
+    """t-SNE (van der Maaten & Hinton 2008) of a seeded subset of the codes: the
+    neighbourhoods a linear PCA view can hide; distances between clusters mean little."""
+    from sklearn.manifold import TSNE
+
+    from aekit.report import figures
+
+    n = codes.shape[0]
+    pick = np.sort(np.random.default_rng(0).choice(n, min(N_TSNE, n), replace=False))
+    perplexity = float(min(30.0, (len(pick) - 1) / 3))
+    points = TSNE(n_components=2, perplexity=perplexity, init="pca", random_state=0,
+                  learning_rate="auto").fit_transform(codes[pick])
+    png = figures.latent_map(points, None if labels is None else labels[pick], classes,
+                             ctx.fig_dir / "latent_tsne.png", "t-SNE 1", "t-SNE 2")
+    caption = (f"t-SNE of the codes of {len(pick)} of those test samples (seeded subset, "
+               f"perplexity {perplexity:g}), {coloured}: who is near whom in code space; "
+               f"the sizes of and distances between clusters carry no meaning.")
+    return figure(png, caption, "t-SNE of the codes")
 
 
 @section(order=60, requires={Capability.EMBED}, excludes={Capability.CONDITION},
@@ -80,9 +104,15 @@ def latent_plane(ctx: ReportContext) -> Section | None:
     if codes.shape[1] != 2:
         return None
     loaded = ctx.loaded
-    lo = np.percentile(codes, 1, axis=0)
-    hi = np.percentile(codes, 99, axis=0)
-    hi = np.where(hi > lo, hi, lo + 1e-3)
+    if ctx.plane_range is not None:  # the textbook's fixed square, e.g. −3…3 for a VAE
+        lo = np.full(2, ctx.plane_range[0])
+        hi = np.full(2, ctx.plane_range[1])
+        span = f"the fixed range {ctx.plane_range[0]:g}…{ctx.plane_range[1]:g} (--plane-range)"
+    else:
+        lo = np.percentile(codes, 1, axis=0)
+        hi = np.percentile(codes, 99, axis=0)
+        hi = np.where(hi > lo, hi, lo + 1e-3)
+        span = "the 1st–99th percentile of the test codes (--plane-range sets a fixed one)"
     xs = np.linspace(lo[0], hi[0], PLANE)
     ys = np.linspace(hi[1], lo[1], PLANE)  # top row = largest z₂
     grid = np.array([[x, y] for y in ys for x in xs], dtype=np.float32)  # (PLANE², 2)
@@ -92,7 +122,7 @@ def latent_plane(ctx: ReportContext) -> Section | None:
     extent = (float(lo[0] - half[0]), float(hi[0] + half[0]),
               float(lo[1] - half[1]), float(hi[1] + half[1]))
     png = draw_plane(images, PLANE, extent, ctx.fig_dir / "latent_plane.png")
-    caption = (f"The decoder's outputs on a {PLANE}×{PLANE} grid of codes spanning the "
-               f"1st–99th percentile of the test codes: z₁ from {lo[0]:.3g} to {hi[0]:.3g}, "
+    caption = (f"The decoder's outputs on a {PLANE}×{PLANE} grid of codes spanning "
+               f"{span}: z₁ from {lo[0]:.3g} to {hi[0]:.3g}, "
                f"z₂ from {lo[1]:.3g} to {hi[1]:.3g}.")
     return Section("plane", "Latent plane", [figure(png, caption, "latent plane")])

@@ -27,11 +27,12 @@ report: the affected sections say what is missing and how to produce it.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aekit.capabilities import Capability
-from aekit.errors import AekitError
+from aekit.errors import AekitError, ConfigError
 from aekit.io import HISTORY, METRICS, atomic_write_text, load_run, read_json
 from aekit.log import bars
 from aekit.report.examples import pick_samples
@@ -47,9 +48,11 @@ REPORT = "report.html"
 FIGURES = "figures"
 
 
-def write_report(run: str | Path, *, progress: bool = True) -> Path:
+def write_report(run: str | Path, *, progress: bool = True,
+                 plane_range: tuple[float, float] | None = None) -> Path:
     """Write ``RUN/report.html`` (and ``RUN/figures/*.png``) for a run; return its path
-    (``progress``: lines with an ETA while the sections are built, if that takes long).
+    (``progress``: lines with an ETA while the sections are built, if that takes long;
+    ``plane_range``: the latent plane's fixed code range, else the test codes' own).
 
     Raises :class:`~aekit.errors.RunError` when ``run`` is not a complete aekit run.
     """
@@ -60,8 +63,12 @@ def write_report(run: str | Path, *, progress: bool = True) -> Path:
     cfg = loaded.config
     metrics, metrics_note = _read_metrics(path)
     history, history_note = _read_history(path)
+    if plane_range is not None and not (all(math.isfinite(v) for v in plane_range)
+                                        and plane_range[0] < plane_range[1]):
+        raise ConfigError(f"--plane-range must be two finite numbers LO,HI with LO < HI; "
+                          f"got {plane_range[0]:g},{plane_range[1]:g}")
     ctx = ReportContext(loaded, build_task(cfg.task), metrics, metrics_note, history,
-                        history_note, path / FIGURES)
+                        history_note, path / FIGURES, plane_range)
     sections = build_sections(ctx, bars("report", progress))
 
     name = path.resolve().name

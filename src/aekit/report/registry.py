@@ -69,6 +69,9 @@ class ReportContext:
     history: list[dict[str, float]]
     history_note: str | None
     fig_dir: Path
+    # the latent plane's code range for both axes; None: the test codes' 1st–99th
+    # percentile (``aekit report --plane-range=-3,3`` gives the textbook's fixed grid)
+    plane_range: tuple[float, float] | None = None
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     @property
