@@ -48,8 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from aekit.classify.models import MLP, LeNet5
-    from aekit.classify.train import accuracy, fit_classifier
+    from aekit.classify.train import confusion_matrix, fit_classifier, predict_classes
     from aekit.data import load_dataset
+    from aekit.report.confusion import confusion_figure
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     ds = load_dataset("fashion-mnist")
@@ -69,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             from aekit.classify.pyramid import PyramidSVC
 
             say(f"pyramid + LinearSVC(C={args.svc_c}) on {len(x_tr)} images")
-            acc = PyramidSVC(C=args.svc_c, seed=args.seed).fit(x_tr, y_tr).score(x_te, y_te)
+            pred = PyramidSVC(C=args.svc_c, seed=args.seed).fit(x_tr, y_tr).predict(x_te)
+            acc = float((pred == y_te).mean())
             extra = {"C": args.svc_c}
         else:
             torch.manual_seed(args.seed)
@@ -94,13 +96,18 @@ def main(argv: list[str] | None = None) -> int:
             say(f"{name}: {epochs} epochs on {len(xs)} images")
             fit = fit_classifier(model, xs, ys, epochs=epochs, batch_size=128, lr=1e-3,
                                  seed=args.seed, progress=say)
-            acc = accuracy(model, x_te, y_te)
+            pred = predict_classes(model, x_te)
+            acc = float((pred == y_te).mean())
             extra.update({"epochs": epochs, "final_train_loss": fit.train_loss[-1],
                           "params": sum(p.numel() for p in model.parameters())})
         secs = time.perf_counter() - t0
+        matrix = confusion_matrix(y_te, pred, 10)  # row = true class, column = predicted
+        figure = Path(args.out).with_name(f"confusion_{name}.png")
+        confusion_figure(matrix, figure, f"{NAMES[name]} on Fashion-MNIST test", ds.classes)
         rows[name] = {"accuracy": acc, "published": PUBLISHED[name],
                       "delta_points": round(100 * (acc - PUBLISHED[name]), 2),
-                      "seconds": round(secs, 1), **extra}
+                      "seconds": round(secs, 1), **extra, "confusion": matrix.tolist(),
+                      "confusion_figure": str(figure)}
         say(f"{name}: test accuracy {acc:.4f} in {secs:.0f} s")
 
     print("| model | published | here | Δ (points) | time | within 1 point |")

@@ -353,3 +353,24 @@ def test_codes_get_a_tsne_view_beside_the_pca_one(tmp_path: Path) -> None:
     assert "a PCA projection of the 4-number codes" in html
     assert "t-SNE of the codes of 150 of those test samples" in html
     assert (run / "figures" / "latent_tsne.png").is_file()
+
+
+def test_probe_records_confusion_matrices_and_draws_them(tmp_path: Path) -> None:
+    import numpy as np
+
+    from aekit.classify.train import confusion_matrix
+    from aekit.evaluate.probe import probe_run
+
+    assert confusion_matrix([0, 1, 1, 2], [0, 2, 1, 2], 3).tolist() == [[1, 0, 0], [0, 1, 1],
+                                                                       [0, 0, 1]]
+    run = tiny_run(tmp_path, "--model", "dense", "--set", "model.hidden=[16]",
+                   "--latent-dim", "4", "--epochs", "1", "--no-eval")
+    result = probe_run(run, progress=False)
+    for name, r in result["probes"].items():
+        for kind in ("linear", "knn"):
+            m = np.asarray(r["confusion"][kind])
+            assert m.shape == (4, 4) and m.sum() == result["n_test"]
+            assert np.trace(m) / m.sum() == pytest.approx(r[kind])  # agrees with the accuracy
+        assert (run / f"figures/probe_confusion_{name}.png").is_file()
+    saved = json.loads((run / "probe.json").read_text())
+    assert saved["probes"]["codes"]["confusion"] == result["probes"]["codes"]["confusion"]

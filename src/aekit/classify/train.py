@@ -96,6 +96,18 @@ def predict_classes(model: nn.Module, x: np.ndarray, batch_size: int = 1024) -> 
     return np.concatenate(out)
 
 
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None
+                     ) -> np.ndarray:
+    """(k, k) int64 counts: row = true class, column = predicted class (scikit-learn's
+    layout), ``k`` = ``n_classes`` or one more than the largest label seen."""
+    t, q = np.asarray(y_true, dtype=np.int64).ravel(), np.asarray(y_pred, dtype=np.int64).ravel()
+    if t.shape != q.shape:
+        raise ValueError(f"{t.shape[0]} true labels but {q.shape[0]} predictions")
+    k = int(n_classes) if n_classes is not None else int(max(t.max(initial=0),
+                                                             q.max(initial=0))) + 1
+    return np.bincount(t * k + q, minlength=k * k).reshape(k, k)
+
+
 def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     """Fraction of ``x`` classified as ``y`` (a *classification* accuracy)."""
     return float((predict_classes(model, x) == np.asarray(y)).mean())

@@ -30,11 +30,15 @@ Array = np.ndarray
 
 
 def probe_features(z_train: Array, y_train: Array, z_test: Array, y_test: Array, *,
-                   k: int = 5, max_iter: int = 300, seed: int = 0) -> dict[str, float]:
-    """Test accuracy of a logistic-regression probe and a k-NN on (n, d) features."""
+                   k: int = 5, max_iter: int = 300, seed: int = 0) -> dict[str, Any]:
+    """Test accuracy of a logistic-regression probe and a k-NN on (n, d) features, and
+    their confusion matrices (``confusion``: {"linear", "knn"} → (k, k) counts, row =
+    true class, as lists)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
     from sklearn.preprocessing import StandardScaler
+
+    from aekit.classify.train import confusion_matrix
 
     if len(np.unique(y_train)) < 2:
         raise DataError("the training split holds a single class; a probe needs at least two")
@@ -50,10 +54,13 @@ def probe_features(z_train: Array, y_train: Array, z_test: Array, y_test: Array,
         lin = LogisticRegression(max_iter=max_iter, random_state=seed).fit(a, y_train)
     t1 = time.perf_counter()
     knn = KNeighborsClassifier(n_neighbors=min(k, len(y_train))).fit(z_train, y_train)
-    knn_acc = float((knn.predict(z_test) == y_test).mean())
-    return {"linear": float((lin.predict(b) == y_test).mean()), "knn": knn_acc,
+    p_knn, p_lin = knn.predict(z_test), lin.predict(b)
+    n_classes = int(max(np.max(y_train), np.max(y_test))) + 1
+    return {"linear": float((p_lin == y_test).mean()), "knn": float((p_knn == y_test).mean()),
             "dim": int(z_train.shape[1]), "linear_seconds": round(t1 - t0, 2),
-            "knn_seconds": round(time.perf_counter() - t1, 2)}
+            "knn_seconds": round(time.perf_counter() - t1, 2),
+            "confusion": {"linear": confusion_matrix(y_test, p_lin, n_classes).tolist(),
+                          "knn": confusion_matrix(y_test, p_knn, n_classes).tolist()}}
 
 
 
@@ -119,8 +126,24 @@ def probe_run(run: str | Path, *, data: str | None = None, limit: int | None = N
         say(f"{name}: linear {r['linear']:.4f}, {k}-NN {r['knn']:.4f}")
     result["codes_vs_pca"] = {m: reps["codes"][m] - reps["pca"][m] for m in ("linear", "knn")}
     result["seconds"] = round(time.perf_counter() - t0, 2)
+    result["figures"] = _confusion_figures(loaded.path, reps, ds.classes)
     write_json(loaded.path / "probe.json", result)
     return result
+
+
+def _confusion_figures(run_dir: Path, reps: dict[str, dict[str, Any]],
+                       classes: list[str] | None) -> list[str]:
+    """``RUN/figures/probe_confusion_<representation>.png`` for the linear probe of each
+    representation; returns the paths written, relative to the run."""
+    from aekit.report.confusion import confusion_figure
+
+    written = []
+    for name, r in reps.items():
+        rel = f"figures/probe_confusion_{name}.png"
+        confusion_figure(np.asarray(r["confusion"]["linear"]), run_dir / rel,
+                         f"linear probe on {name} ({r['dim']} numbers)", classes)
+        written.append(rel)
+    return written
 
 
 def format_probe(result: dict[str, Any]) -> str:

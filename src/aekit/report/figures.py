@@ -32,6 +32,11 @@ def _pyplot() -> Any:
     return plt
 
 
+def pyplot() -> Any:
+    """matplotlib.pyplot on the Agg backend, for report modules that draw their own."""
+    return _pyplot()
+
+
 def save_figure(fig: Any, path: Path) -> bytes:
     """Render ``fig`` to PNG, write it to ``path`` atomically, close it; return the bytes."""
     plt = _pyplot()
