@@ -144,6 +144,8 @@ class TrainConfig:
     precision: str = "auto"  # auto = bf16-mixed on GPUs that support it, else 32
     grad_clip: float | None = None
     threads: int | None = None  # intra-op threads; None = the cores this process may use
+    # Lightning loggers beside history.csv (RUN/logs/NAME): csv | tensorboard | mlflow
+    loggers: list[str] = field(default_factory=list)
 
     def resolve_defaults(self) -> None:
         """Put the optimizer's own defaults where the user gave none, so config.json says
@@ -460,6 +462,10 @@ def read_config_items(path: str | Path) -> dict[str, Any]:
     return _flatten({k: v for k, v in data.items() if k not in META_KEYS})
 
 
+# Lightning loggers `--logger` may name, with the package each needs beyond aekit's own
+LOGGERS: dict[str, str | None] = {"csv": None, "tensorboard": "tensorboard",
+                                  "mlflow": "mlflow"}
+
 _CHOICES = {
     "train.optimizer": tuple(OPTIMIZER_LR),
     "train.lr_schedule": ("none", "cosine", "step", "plateau"),
@@ -476,6 +482,12 @@ def validate(cfg: RunConfig) -> None:
             valid = ", ".join(str(c) for c in choices if c is not None)
             raise ConfigError(f"{key}={value!r} is not valid; choose one of: {valid}")
     t = cfg.train
+    for name in t.loggers:
+        if name not in LOGGERS:
+            raise ConfigError(f"unknown logger {name!r}; choose from: {', '.join(LOGGERS)} "
+                              f"(more than one allowed)")
+    if len(set(t.loggers)) != len(t.loggers):
+        raise ConfigError(f"train.loggers names a logger twice: {t.loggers}")
     if t.epochs < 1:
         raise ConfigError(f"train.epochs must be ≥ 1; got {t.epochs}")
     if t.batch_size < 1:

@@ -36,8 +36,11 @@ def _cmd_encode(args: argparse.Namespace) -> int:
     from aekit.tasks.embed import encode_to_file
 
     path, n = encode_to_file(args.run, data=args.data, out=args.out, split=args.split,
-                             limit=args.limit)
+                             limit=args.limit, projector=args.projector)
     print(f"{n} codes written to {path}")
+    if args.projector:
+        print(f"projector files written to {args.projector} (view: tensorboard --logdir "
+              f"{args.projector}, the Projector tab)")
     return 0
 
 
@@ -88,6 +91,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", choices=["train", "test"])
     p.add_argument("--limit", type=int)
     p.add_argument("--out", required=True)
+    p.add_argument("--projector", metavar="DIR",
+                   help="also write TensorBoard's embedding projector files (codes, labels, "
+                        "a sprite of the images) into the new folder DIR")
     p.set_defaults(func=_cmd_encode)
     p = sub.add_parser("decode", help="decode codes from a .npy file into images")
     p.add_argument("run")

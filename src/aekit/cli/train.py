@@ -101,6 +101,9 @@ def _add_train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strategy", help=d("Lightning strategy, e.g. ddp", "train.strategy"))
     p.add_argument("--precision", help=d("Lightning precision, e.g. 32, bf16-mixed",
                                          "train.precision"))
+    p.add_argument("--logger", action="append", metavar="NAME",
+                   help="also log to Lightning's csv | tensorboard | mlflow logger, in "
+                        "RUN/logs/NAME (repeatable; history.csv is always written)")
     p.add_argument("--no-eval", action="store_true", help="skip evaluation and report at the end")
     p.add_argument("--print-config", action="store_true",
                    help="print the fully resolved config (YAML) and exit without training")
@@ -120,6 +123,8 @@ def _user_items(args: argparse.Namespace) -> list[tuple[str, object, str]]:
         value = getattr(args, attr, None)
         if value is not None:
             items.append((key, value, f"--{attr.replace('_', '-')}"))
+    if getattr(args, "logger", None):
+        items.append(("train.loggers", list(args.logger), "--logger"))
     items += [(*parse_override(o), "--set") for o in getattr(args, "overrides", None) or []]
     return items
 

@@ -81,6 +81,7 @@ class AutoencoderSystem(pl.LightningModule):
                 raise ConfigError("lr_schedule=plateau needs one validation loss to follow; "
                                   "use cosine or step for adversarial models")
         self._t_epoch = 0.0
+        self._step_logging = False
         self._t_train = 0.0
         self._sums: dict[str, Tensor] = {}
         self._count = 0
@@ -95,6 +96,7 @@ class AutoencoderSystem(pl.LightningModule):
         self._sums, self._count = {}, 0
         self._t_epoch = time.perf_counter()
         self._t_train = 0.0
+        self._step_logging = bool(self.trainer.loggers)
         # the rate used *during* this epoch: read before any epoch-end schedule steps it
         opts = self.optimizers()
         self._epoch_lr = float((opts if isinstance(opts, list) else [opts])[0]
@@ -120,6 +122,8 @@ class AutoencoderSystem(pl.LightningModule):
             terms = self.model.loss(self.model(x, **cond), target)
         self._accumulate(self._sums, terms, x.shape[0])
         self._count += x.shape[0]
+        if self._step_logging:  # --logger: the loss per step too (Lightning thins it out)
+            self.log("train_loss_step", terms["loss"].detach(), on_step=True, on_epoch=False)
         if batch_idx % NAN_CHECK_EVERY == 0 and not torch.isfinite(terms["loss"]).item():
             self._diverged(batch_idx)
         return None if self.adversarial else terms["loss"]

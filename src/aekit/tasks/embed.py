@@ -22,8 +22,10 @@ from aekit.errors import ConfigError, DataError
 
 
 def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split: str = "test",
-                   limit: int | None = None) -> tuple[Path, int]:
-    """Encode a split of the run's data (or of ``data``) and write the codes to ``out``."""
+                   limit: int | None = None, projector: str | Path | None = None
+                   ) -> tuple[Path, int]:
+    """Encode a split of the run's data (or of ``data``) and write the codes to ``out``
+    (and, with ``projector``, the TensorBoard projector files: :func:`write_projector`)."""
     from aekit.io import atomic_write_text, load_run
     from aekit.rundata import require_codes, splits_for_run
     from aekit.tasks.infer import encode
@@ -33,6 +35,8 @@ def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split:
         raise ConfigError(f"--out {out_path}: use a .npy or .csv file name")
     if limit is not None and limit < 1:
         raise ConfigError(f"--limit must be ≥ 1 (the number of samples to encode); got {limit}")
+    if projector is not None:
+        check_projector_dir(Path(projector))
     loaded = load_run(run)
     require_codes(loaded, "encode")
     _, splits = splits_for_run(loaded, data, verb="encode")
@@ -61,7 +65,77 @@ def encode_to_file(run: str | Path, *, data: str | None, out: str | Path, split:
             w.writerow([i, *([] if ids is None else [ids[i]]),
                         "" if y is None else int(y[i]), *[f"{v:.6g}" for v in row]])
         atomic_write_text(out_path, buf.getvalue())
+    if projector is not None:
+        classes = getattr(splits.dataset, "classes", None)
+        write_projector(Path(projector), z, y, classes,
+                        x if np.ndim(x) == 4 else None)
     return out_path, int(z.shape[0])
+
+
+PROJECTOR_CONFIG = "projector_config.pbtxt"
+SPRITE_MAX = 8192  # pixels a side: TensorBoard's projector limit for a sprite image
+
+
+def check_projector_dir(folder: Path) -> None:
+    """``--projector DIR`` must be new or empty: the files are written beside nothing a
+    user made, never over it."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise ConfigError(f"--projector {folder} exists and is not an empty folder; choose a "
+                          f"new one (its files would be replaced)")
+
+
+def write_projector(folder: Path, z: np.ndarray, y: np.ndarray | None,
+                    classes: list[str] | None, images: np.ndarray | None) -> Path:
+    """The TensorBoard embedding projector's files for codes ``z`` (n, d):
+    ``tensors.tsv`` (one code per line), ``metadata.tsv`` (index, label, class name),
+    ``sprite.png`` (the samples tiled in a square, for (n, c, h, w) image data whose
+    sprite fits the projector's 8,192-pixel limit) and ``projector_config.pbtxt``
+    tying them together. ``tensorboard --logdir FOLDER`` then shows them in its
+    Projector tab (PCA, t-SNE, UMAP, nearest neighbours). Written into a staging folder
+    and renamed into place, so a failure leaves nothing half-written."""
+    import math
+    import shutil
+    import tempfile
+
+    from aekit.data.images import mosaic, write_image
+    from aekit.log import LOG
+
+    check_projector_dir(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        np.savetxt(stage / "tensors.tsv", z, delimiter="\t", fmt="%.6g")
+        lines = ["index\tlabel\tclass"]
+        for i in range(z.shape[0]):
+            label = "" if y is None else int(y[i])
+            name = classes[int(y[i])] if (y is not None and classes and
+                                          0 <= int(y[i]) < len(classes)) else ""
+            lines.append(f"{i}\t{label}\t{name}")
+        (stage / "metadata.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        config = ['embeddings {', '  tensor_name: "aekit codes"',
+                  '  tensor_path: "tensors.tsv"', '  metadata_path: "metadata.tsv"']
+        if images is not None:
+            n, _, h, w = images.shape
+            side = math.ceil(math.sqrt(n))
+            if side * max(h, w) <= SPRITE_MAX:
+                pad = np.zeros((side * side - n, *images.shape[1:]), dtype=np.float32)
+                tiles = np.concatenate([np.asarray(images, dtype=np.float32), pad])
+                write_image(stage / "sprite.png", mosaic(tiles, side, side, pad=0))
+                config += ['  sprite {', '    image_path: "sprite.png"',
+                           f'    single_image_dim: {w}', f'    single_image_dim: {h}', '  }']
+            else:
+                LOG.warning(f"no sprite in {folder}: {n} images of {w}×{h} do not fit the "
+                            f"projector's {SPRITE_MAX}-pixel sprite; --limit "
+                            f"{(SPRITE_MAX // max(h, w)) ** 2} would")
+        (stage / PROJECTOR_CONFIG).write_text("\n".join(config + ["}"]) + "\n",
+                                              encoding="utf-8")
+        if folder.exists():
+            folder.rmdir()  # empty (checked): the staged folder takes its place
+        stage.rename(folder)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    return folder
 
 
 def _train_rows_in_file_order(splits: object
