@@ -3,21 +3,130 @@
 Every verb after ``train`` that reads data (evaluate, probe, encode, similar, score)
 comes through here, so "this data does not fit that model" is said the same way
 everywhere, in one line, before any work.
+
+The run's fitted preprocessing lives here too. A ``csv:`` run stores what its
+preprocessing learned from the training file (column order, medians, means and
+deviations, RankGauss tables, one-hot categories, label classes, window settings) in
+``RUN/preprocessing.json`` (RankGauss tables in ``RUN/preprocessing.safetensors``; no
+pickle), written at train start by :func:`write_preprocessing`. Other ``csv:`` data
+given to the run (``--data new.csv``) is then encoded with that state, never refitted
+on itself, which would scale the new numbers unlike the ones the model learned; a run
+from before the file existed keeps refitting, with one warning.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import stat
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aekit.capabilities import Capability
 from aekit.config import DataConfig
 from aekit.data.splits import Splits, load_dataset_for, make_splits, sample_shape
-from aekit.errors import ConfigError, DataError
-from aekit.io import LoadedRun
+from aekit.data.tabular import FittedTable
+from aekit.errors import ConfigError, DataError, RunError
+from aekit.io import CONFIG, LoadedRun, read_json, write_json
+from aekit.log import LOG
 
 if TYPE_CHECKING:
     from aekit.data.dataset import Dataset
+
+PREPROCESSING = "preprocessing.json"  # the fitted preprocessing of a csv: run
+PREPROCESSING_ARRAYS = "preprocessing.safetensors"  # its RankGauss tables (float64)
+PREPROCESSING_FILES = (PREPROCESSING, PREPROCESSING_ARRAYS)
+
+
+def write_preprocessing(run_dir: Path, ds: Dataset) -> bool:
+    """Store the preprocessing fitted on ``ds``'s train split in ``run_dir``, if it has one.
+
+    Only ``csv:`` data carry one; for other data nothing is written and False returned.
+    Both files are written atomically (temp file + rename), the arrays first, so a
+    ``preprocessing.json`` never names arrays that are not there.
+    """
+    from aekit.data.sources.csv import CsvDataset
+
+    if not isinstance(ds, CsvDataset) or ds.fitted is None:
+        return False
+    obj, arrays = ds.fitted.to_json()
+    if arrays:
+        from safetensors.numpy import save_file
+
+        target = run_dir / PREPROCESSING_ARRAYS
+        tmp = target.with_name(f".{target.name}.tmp")
+        try:
+            save_file(arrays, str(tmp), metadata={"format": str(obj["format"])})
+            sibling = run_dir / CONFIG
+            if sibling.is_file():  # the run's file mode (safetensors creates 0600)
+                os.chmod(tmp, stat.S_IMODE(sibling.stat().st_mode))
+            os.replace(tmp, target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        obj["arrays"] = PREPROCESSING_ARRAYS
+    write_json(run_dir / PREPROCESSING, obj)
+    return True
+
+
+def read_preprocessing(run_dir: Path) -> FittedTable | None:
+    """The fitted preprocessing a run stored, or None (not a ``csv:`` run, or an older one).
+
+    A damaged file is a one-line RunError: applying half a preprocessing would give
+    numbers that look right and are not.
+    """
+    path = Path(run_dir) / PREPROCESSING
+    if not path.is_file():
+        return None
+    obj = read_json(path)
+    arrays: dict[str, Any] = {}
+    if isinstance(obj, dict) and obj.get("arrays"):
+        from safetensors import SafetensorError
+        from safetensors.numpy import load_file
+
+        apath = path.with_name(PREPROCESSING_ARRAYS)  # fixed name: never a path from the file
+        if not apath.is_file():
+            raise RunError(f"{path} needs {apath.name}, which is missing; the run directory "
+                           f"is damaged (copy the whole run)")
+        try:
+            arrays = load_file(str(apath))
+        except (SafetensorError, OSError, ValueError) as exc:
+            raise RunError(f"{apath} is damaged ({str(exc).splitlines()[0][:120]}); copy the "
+                           f"whole run again") from None
+    try:
+        return FittedTable.from_json(obj, arrays)
+    except ValueError as exc:
+        raise RunError(f"{path} is damaged ({exc}); copy the whole run again") from None
+
+
+def _is_csv(spec: str) -> bool:
+    return spec.strip().partition(":")[0] == "csv"
+
+
+def _as_spec(loaded: LoadedRun, data: str | None) -> str | None:
+    """``--data new.csv`` for a ``csv:`` run means ``csv:new.csv`` (the run's options apply)."""
+    if data is None or not _is_csv(loaded.config.data.source):
+        return data
+    path_part = data.strip().split("?", 1)[0]
+    if ":" not in path_part and path_part.lower().endswith(".csv"):
+        return f"csv:{data.strip()}"
+    return data
+
+
+def _load_for_run(loaded: LoadedRun, cfg: DataConfig, other: bool) -> Dataset:
+    """Load ``cfg``'s data; ``other`` data in ``csv:`` form get the run's stored
+    preprocessing applied (the run's own data is fitted as at training: the same numbers)."""
+    if other and _is_csv(cfg.source):
+        fitted = read_preprocessing(loaded.path)
+        if fitted is not None:
+            from aekit.data.sources.csv import load_for_run
+
+            return load_for_run(cfg.source, fitted, run=str(loaded.path))
+        if _is_csv(loaded.config.data.source):
+            LOG.warning(f"{loaded.path} has no {PREPROCESSING} (trained before aekit stored "
+                        f"its preprocessing): scaling and categories are refitted on "
+                        f"{cfg.source}, not the training file's; retrain to store them")
+    return load_dataset_for(cfg)
 
 
 def _check_fits(source: str, shape: tuple[int, ...], loaded: LoadedRun) -> None:
@@ -53,11 +162,15 @@ def splits_for_run(loaded: LoadedRun, data: str | None = None, *, verb: str | No
 
     ``loaded`` is an :class:`aekit.io.LoadedRun`; the run's split settings (seed,
     validation fraction, class filter, limit) are kept. With ``verb`` (a command that
-    needs fixed-size samples) photo datasets are refused in one line.
+    needs fixed-size samples) photo datasets are refused in one line. Other ``csv:``
+    data (a bare ``.csv`` path too, for a csv run) are encoded with the run's stored
+    preprocessing (see the module docstring).
     """
+    data = _as_spec(loaded, data)
     data_cfg = dataclasses.replace(loaded.config.data, source=data) if data \
         else loaded.config.data
-    splits = make_splits(data_cfg, loaded.config.train.seed)
+    ds = _load_for_run(loaded, data_cfg, bool(data))
+    splits = make_splits(data_cfg, loaded.config.train.seed, ds=ds)
     _refuse_photos(data_cfg.source, splits.dataset, verb)
     _check_fits(data_cfg.source, splits.input_shape, loaded)
     return data_cfg, splits
@@ -68,10 +181,12 @@ def dataset_for_run(loaded: LoadedRun, data: str | None = None, *, verb: str = "
     """The run's whole dataset (or ``data``): no class filter, no limit; checked to fit.
 
     The callers (probe, score, similar) need fixed-size samples: photos are refused.
+    Other ``csv:`` data get the run's stored preprocessing, as in :func:`splits_for_run`.
     """
+    data = _as_spec(loaded, data)
     data_cfg = dataclasses.replace(loaded.config.data, source=data or loaded.config.data.source,
                                    train_classes=None, limit=None)
-    ds = load_dataset_for(data_cfg)
+    ds = _load_for_run(loaded, data_cfg, bool(data))
     _refuse_photos(data_cfg.source, ds, verb)
     _check_fits(data_cfg.source, sample_shape(data_cfg, ds), loaded)
     return data_cfg, ds

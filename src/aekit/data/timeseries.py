@@ -27,6 +27,10 @@ unequal length are **refused** with one line naming the first offender and the l
 silent cutting or padding would change what is learned; cut windows of one length
 instead (``?window=W``).
 
+A run stores the fitted statistics with its window settings (``RUN/preprocessing.json``)
+and applies them to a file given to it later, so new windows are scaled exactly as the
+training windows were (:class:`aekit.data.tabular.FittedTable`).
+
 Composite LSTM models (:mod:`aekit.models.lstm`) read the first ``W − F`` rows of a
 window and reconstruct them and forecast the last ``F`` (``model.future_frames``).
 """
@@ -35,10 +39,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from aekit.errors import DataError
+
+if TYPE_CHECKING:
+    from aekit.data.tabular import FittedTable
 
 TRAIN_FRACTION = 0.8
 
@@ -51,8 +59,16 @@ def _windows(x: np.ndarray, window: int, stride: int) -> tuple[np.ndarray, np.nd
 
 
 def load_windows(path: Path, *, window: int, stride: int = 1, label: str | None = None,
-                 ids: str | None = None, scale: str = "standard") -> dict:
-    """Read ``path`` and cut train / test windows; returns the pieces of a Dataset."""
+                 ids: str | None = None, scale: str = "standard",
+                 fitted: FittedTable | None = None, unseen: str | None = None,
+                 optional: frozenset[str] = frozenset()) -> dict:
+    """Read ``path`` and cut train / test windows; returns the pieces of a Dataset.
+
+    The window statistics (per-column medians, means and deviations or RankGauss maps,
+    one-hot categories) are fitted on the chronological train part and returned as
+    ``fitted``; given a run's ``fitted`` instead, they are applied and nothing is
+    refitted (``unseen`` and ``optional`` as in :func:`aekit.data.tabular.load_csv`).
+    """
     from aekit.data.tabular import load_csv, read_table
 
     if window < 2:
@@ -67,9 +83,10 @@ def load_windows(path: Path, *, window: int, stride: int = 1, label: str | None 
                         f"{n - n_train} rows (chronological 80/20), fewer than window={window}; "
                         f"use a shorter window or a longer series")
     split = (np.arange(n_train), np.arange(n_train, n))
-    parts = load_csv(path, label, ids=ids, scale=scale, split=split)
+    parts = load_csv(path, label, ids=ids, scale=scale, split=split, fitted=fitted,
+                     unseen=unseen, optional=optional)
     out: dict = {"feature_names": parts["feature_names"], "classes": parts["classes"],
-                 "notes": list(parts["notes"])}
+                 "notes": list(parts["notes"]), "fitted": parts["fitted"]}
     for part, offset in (("train", 0), ("test", n_train)):
         x, starts = _windows(parts[f"x_{part}"], window, stride)
         out[f"x_{part}"] = x.astype(np.float32)
@@ -84,8 +101,14 @@ def load_windows(path: Path, *, window: int, stride: int = 1, label: str | None 
 
 
 def load_sequences(path: Path, *, sequence: str, label: str | None = None,
-                   scale: str = "standard") -> dict:
-    """Whole sequences, one per distinct value of column ``sequence``; equal lengths only."""
+                   scale: str = "standard", fitted: FittedTable | None = None,
+                   unseen: str | None = None, optional: frozenset[str] = frozenset()
+                   ) -> dict:
+    """Whole sequences, one per distinct value of column ``sequence``; equal lengths only.
+
+    Statistics are fitted on the train sequences' rows (returned as ``fitted``), or a
+    run's ``fitted`` is applied, as in :func:`load_windows`.
+    """
     from aekit.data.dataset import split_indices
     from aekit.data.tabular import load_csv, read_table
 
@@ -115,9 +138,10 @@ def load_sequences(path: Path, *, sequence: str, label: str | None = None,
     rows_of = {p: np.array([i for k in g for i in members[k]], dtype=np.int64)
                for p, g in groups.items()}
     parts = load_csv(path, label, ids=sequence, scale=scale,
-                     split=(rows_of["train"], rows_of["test"]))
+                     split=(rows_of["train"], rows_of["test"]), fitted=fitted,
+                     unseen=unseen, optional=optional - {"id"})
     out: dict = {"feature_names": parts["feature_names"], "classes": parts["classes"],
-                 "notes": list(parts["notes"])}
+                 "notes": list(parts["notes"]), "fitted": parts["fitted"]}
     for part, names in groups.items():
         x, y, lo = parts[f"x_{part}"], parts[f"y_{part}"], 0
         seqs, labels = [], []

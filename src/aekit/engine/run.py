@@ -65,13 +65,17 @@ def _devices(value: str) -> Any:
 
 
 def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
-                  n_batches: int, snapshots: bool = False) -> Any:
-    """The Lightning Trainer for a run: checkpoints, early stopping, progress bar, and
-    (``snapshots``: a generative image model) the fixed draws decoded every epoch."""
+                  n_batches: int, snapshots: bool = False,
+                  val_batch: tuple[Any, ...] | None = None) -> Any:
+    """The Lightning Trainer for a run: checkpoints, early stopping, progress bar,
+    (``snapshots``: a generative image model) the fixed draws decoded every epoch, and
+    the loggers of ``train.loggers`` (``val_batch``: the validation inputs and targets
+    they are shown each epoch; aekit.engine.loggers)."""
     import lightning.pytorch as pl
     from lightning.pytorch.callbacks import EarlyStopping
 
     from aekit.engine.checkpoint_io import AtomicCheckpointIO, RunCheckpoint
+    from aekit.engine.loggers import LoggerImages, make_loggers
     from aekit.engine.progress import EpochBar, EpochLines
 
     t = cfg.train
@@ -91,6 +95,9 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
         from aekit.engine.snapshots import SampleSnapshots
 
         callbacks.append(SampleSnapshots(run_dir, cfg.task.eval_seed))
+    loggers = make_loggers(t.loggers, run_dir)
+    if loggers:
+        callbacks.append(LoggerImages(cfg.task.eval_seed, snapshots, val_batch))
     use_bar = not quiet and sys.stderr.isatty()
     if use_bar:
         callbacks.append(EpochBar(refresh_rate=max(1, n_batches // 50)))
@@ -100,7 +107,8 @@ def build_trainer(cfg: RunConfig, run_dir: Path, *, quiet: bool, has_val: bool,
         max_epochs=t.epochs, accelerator=t.accelerator, devices=_devices(t.devices),
         num_nodes=t.num_nodes, strategy=t.strategy,
         precision=resolve_precision(t.precision, t.accelerator),
-        logger=False, callbacks=callbacks, enable_progress_bar=use_bar,
+        logger=loggers or False, log_every_n_steps=max(1, min(50, n_batches // 10)),
+        callbacks=callbacks, enable_progress_bar=use_bar,
         enable_model_summary=False, num_sanity_val_steps=0, default_root_dir=str(run_dir),
         gradient_clip_val=t.grad_clip, deterministic=False, benchmark=False,
         limit_val_batches=1.0 if has_val else 0,
@@ -152,8 +160,10 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
                             total_epochs=t.epochs)
     system = AutoencoderSystem(model, t, history=history)
     snapshots = Capability.GENERATE in model.capabilities and len(splits.input_shape) == 3
+    val_batch = val[0] if has_val and isinstance(val, BatchSet) and snapshots is False \
+        and len(splits.input_shape) == 3 else None  # what the loggers show each epoch
     trainer = build_trainer(cfg, run_dir, quiet=quiet, has_val=has_val, n_batches=len(train),
-                            snapshots=snapshots)
+                            snapshots=snapshots, val_batch=val_batch)
     handler = signal.getsignal(signal.SIGINT)
     try:
         # weights_only: a checkpoint from someone else's run directory must not run code
@@ -394,6 +404,21 @@ def set_threads(threads: int | None) -> int:
     return n
 
 
+def check_loggers(names: list[str]) -> None:
+    """Refuse, in one line, a logger whose package is not installed (found without
+    importing it, so a refusal stays quick)."""
+    import importlib.util
+
+    from aekit.config import LOGGERS
+
+    for name in names:
+        package = LOGGERS.get(name)
+        if package and importlib.util.find_spec(package) is None:
+            extra = f"'aekit[{name}]'" if name == "tensorboard" else package
+            raise ConfigError(f"--logger {name} needs the {package} package, which is not "
+                              f"installed: pip install {extra}")
+
+
 def prepare_config(cfg: RunConfig) -> None:
     """Check ``cfg`` in full (ranges, choices, the task and its noise spec, the devices)
     and put the optimizer's defaults in, so config.json records the learning rate used."""
@@ -402,6 +427,7 @@ def prepare_config(cfg: RunConfig) -> None:
     validate(cfg)
     build_task(cfg.task)  # unknown task / bad noise spec → one-line ConfigError
     check_devices(cfg.train)
+    check_loggers(cfg.train.loggers)
     cfg.train.resolve_defaults()
 
 
@@ -409,6 +435,7 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     """Train ``cfg`` into a new run directory ``out`` (weights written last)."""
     from aekit.data.sources import parse_spec
     from aekit.data.splits import load_dataset_for, make_splits, sample_shape
+    from aekit.rundata import PREPROCESSING_FILES, write_preprocessing
 
     run_dir = Path(out)
     if not is_worker_rank():  # what needs no data is refused before any data is read
@@ -437,6 +464,7 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
         meta["data_info"]["extra_photos"] = splits.extra_fingerprints
     try:
         write_config(cfg, run_dir / CONFIG, meta)
+        write_preprocessing(run_dir, ds)  # csv: the fitted scaling new data is encoded with
         model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=None, keep_epochs=None,
                            splits=splits)
         return _finish(run_dir, model)
@@ -448,7 +476,8 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
         if created:
             shutil.rmtree(run_dir, ignore_errors=True)
         else:  # an empty folder the user gave: leave it empty again
-            for name in (CONFIG, HISTORY, "checkpoints"):
+            for name in (CONFIG, HISTORY, "checkpoints", "figures", "logs",
+                         *PREPROCESSING_FILES):
                 target = run_dir / name
                 shutil.rmtree(target, ignore_errors=True) if target.is_dir() \
                     else target.unlink(missing_ok=True)
