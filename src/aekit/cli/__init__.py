@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import errno
+import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from aekit import __version__
 from aekit.cli import analysis, apply, data, export, generate, serve, train
@@ -27,6 +29,26 @@ GROUPS = (data, train, apply, generate, export, analysis, serve)  # the order of
 # what the machine, not aekit, gets wrong: a read-only place, no permission, a full disk
 USER_OS_ERRORS = frozenset({errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC,
                             errno.EDQUOT})
+
+
+_STAGING_DIRS = (".aekit-partial-", ".fetch-")  # hidden folders outputs are staged in
+_RANDOM = re.compile(r"\.(\d+|[a-z0-9_]{8})$")  # a pid or mkstemp's random part
+
+
+def shown_path(filename: str) -> str:
+    """The path a user knows for ``filename``: without aekit's hidden staging folders
+    and temp-file names (``out/.aekit-partial-x1/000.png`` → ``out/000.png``,
+    ``.codes.csv.tmp`` → ``codes.csv``, ``.last.ckpt.4242.tmp`` → ``last.ckpt``), so a
+    message names the file the command was writing, not where it stood for a moment."""
+    parts = []
+    for part in Path(filename).parts:
+        if part.startswith(_STAGING_DIRS):
+            continue
+        if part.startswith(".") and (part.endswith(".tmp") or part.endswith(".tmp.npy")):
+            part = part[1:].removesuffix(".npy").removesuffix(".tmp")
+            part = _RANDOM.sub("", part)
+        parts.append(part)
+    return str(Path(*parts)) if parts else filename
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,7 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         if exc.errno not in USER_OS_ERRORS:
             raise  # anything else is our bug and keeps its traceback
-        where = f" {exc.filename}" if exc.filename else ""
+        where = f" {shown_path(str(exc.filename))}" if exc.filename else ""
         print(f"aekit: error: cannot write{where}: {exc.strerror or exc}; free space or "
               f"choose a writable place", file=sys.stderr)
         return 2

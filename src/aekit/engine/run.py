@@ -10,6 +10,7 @@ see :mod:`aekit.engine.batches`).
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import shutil
@@ -435,7 +436,7 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     """Train ``cfg`` into a new run directory ``out`` (weights written last)."""
     from aekit.data.sources import parse_spec
     from aekit.data.splits import load_dataset_for, make_splits, sample_shape
-    from aekit.rundata import PREPROCESSING_FILES, write_preprocessing
+    from aekit.rundata import write_preprocessing
 
     run_dir = Path(out)
     if not is_worker_rank():  # what needs no data is refused before any data is read
@@ -471,19 +472,37 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     except KeyboardInterrupt:
         LOG.warning(f"interrupted; continue with `aekit train --resume {run_dir}`")
         raise
+    except OSError as exc:
+        if exc.errno in DISK_FULL and (run_dir / "checkpoints" / "last.ckpt").is_file():
+            # the epochs before it are saved (atomic saves keep the last good checkpoint)
+            LOG.warning(f"the disk filled up; {run_dir} keeps its last finished epoch: "
+                        f"free space, then `aekit train --resume {run_dir}`")
+            raise
+        _discard(run_dir, created)
+        raise
     except BaseException:
         # e.g. NaN loss, a full disk: nothing worth keeping and nothing to resume from
-        if created:
-            shutil.rmtree(run_dir, ignore_errors=True)
-        else:  # an empty folder the user gave: leave it empty again
-            for name in (CONFIG, HISTORY, "checkpoints", "figures", "logs",
-                         *PREPROCESSING_FILES):
-                target = run_dir / name
-                shutil.rmtree(target, ignore_errors=True) if target.is_dir() \
-                    else target.unlink(missing_ok=True)
+        _discard(run_dir, created)
         raise
     finally:
         lock.release()
+
+
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+def _discard(run_dir: Path, created: bool) -> None:
+    """Remove what a failed training wrote: the whole folder it created, or, in an empty
+    folder the user gave, only its own files (leaving it empty again)."""
+    from aekit.rundata import PREPROCESSING_FILES
+
+    if created:
+        shutil.rmtree(run_dir, ignore_errors=True)
+    else:  # an empty folder the user gave: leave it empty again
+        for name in (CONFIG, HISTORY, "checkpoints", "figures", "logs", *PREPROCESSING_FILES):
+            target = run_dir / name
+            shutil.rmtree(target, ignore_errors=True) if target.is_dir() \
+                else target.unlink(missing_ok=True)
 
 
 def _finish(run_dir: Path, model: Autoencoder) -> Path:
