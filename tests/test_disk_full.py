@@ -83,3 +83,32 @@ def test_a_full_disk_while_reconstructing_leaves_no_output(
     assert "cannot write" in line and f"{out}/in1.png" in line
     assert ".aekit-partial-" not in line and ".tmp" not in line
     assert not out.exists()  # nothing half-written, no staging folder left
+
+
+def test_a_received_run_naming_data_elsewhere_is_asked_about(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A run directory from someone else can name any folder as its data: reading it is
+    asked on a terminal and refused without one (issue 16, the trust model)."""
+    import aekit.rundata
+    from aekit.cli import main
+
+    (tmp_path / "sent").mkdir()
+    run = tiny_run(tmp_path / "sent", "--model", "dense", "--set", "model.hidden=[8]",
+                   "--latent-dim", "2", "--epochs", "1", "--no-eval")
+    # on the receiving machine: another cache (no record of that training), another folder
+    monkeypatch.setenv("AEKIT_DATA", str(tmp_path / "cache"))
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    capsys.readouterr()
+    assert main(["evaluate", str(run)]) == 2
+    line = one_error_line(capsys)
+    assert "names data at" in line and "tiny.npz" in line and "AEKIT_TRUST_DATA=1" in line
+    assert not (run / "metrics.json").exists()
+    monkeypatch.setattr(aekit.rundata, "_ask", lambda prompt: True)  # the user says yes
+    assert main(["evaluate", str(run)]) == 0
+    monkeypatch.setattr(aekit.rundata, "_ask", lambda prompt: False)
+    assert main(["evaluate", str(run)]) == 0  # remembered: not asked again
+    monkeypatch.setenv("AEKIT_DATA", str(tmp_path / "cache2"))
+    monkeypatch.setenv("AEKIT_TRUST_DATA", "1")
+    assert main(["evaluate", str(run)]) == 0

@@ -370,7 +370,7 @@ def score_run(run: str | Path, *, out: str | Path, data: str | None = None,
     """
     from aekit.data.splits import make_splits
     from aekit.io import atomic_write_text, load_run
-    from aekit.rundata import dataset_for_run, require_codes
+    from aekit.rundata import check_data_trusted, dataset_for_run, require_codes
 
     if contamination is not None and quantile is not None:
         raise ConfigError("give either --contamination or --quantile, not both")
@@ -398,6 +398,7 @@ def score_run(run: str | Path, *, out: str | Path, data: str | None = None,
     summary: dict[str, Any] = {"run": str(loaded.path), "data": data_cfg.source,
                                "split": split, "n": int(x.shape[0])}
     if quantile is not None:
+        check_data_trusted(cfg.data, loaded.path)
         val = make_splits(cfg.data, cfg.train.seed).x_val  # normal data the model never saw
         thr = quantile_threshold(anomaly_scores(loaded.model, val), quantile)
         summary["threshold_from"] = f"quantile {quantile:g} of {len(val)} validation scores"

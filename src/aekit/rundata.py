@@ -26,7 +26,7 @@ from aekit.capabilities import Capability
 from aekit.config import DataConfig
 from aekit.data.splits import Splits, load_dataset_for, make_splits, sample_shape
 from aekit.data.tabular import FittedTable
-from aekit.errors import ConfigError, DataError, RunError
+from aekit.errors import AekitError, ConfigError, DataError, RunError
 from aekit.io import CONFIG, LoadedRun, read_json, write_json
 from aekit.log import LOG
 
@@ -115,7 +115,10 @@ def _as_spec(loaded: LoadedRun, data: str | None) -> str | None:
 
 def _load_for_run(loaded: LoadedRun, cfg: DataConfig, other: bool) -> Dataset:
     """Load ``cfg``'s data; ``other`` data in ``csv:`` form get the run's stored
-    preprocessing applied (the run's own data is fitted as at training: the same numbers)."""
+    preprocessing applied (the run's own data is fitted as at training: the same numbers).
+    The run's own data is read only from a place the user knows (:func:`check_data_trusted`)."""
+    if not other:
+        check_data_trusted(cfg, loaded.path)
     if other and _is_csv(cfg.source):
         fitted = read_preprocessing(loaded.path)
         if fitted is not None:
@@ -190,3 +193,92 @@ def dataset_for_run(loaded: LoadedRun, data: str | None = None, *, verb: str = "
     _refuse_photos(data_cfg.source, ds, verb)
     _check_fits(data_cfg.source, sample_shape(data_cfg, ds), loaded)
     return data_cfg, ds
+
+
+# -- whose data a run may read ------------------------------------------------------------
+TRUSTED = "trusted-sources.json"  # in aekit's cache: the data paths trainings here read
+TRUST_ENV = "AEKIT_TRUST_DATA"  # =1: read whatever a run's config.json names
+MAX_TRUSTED = 2000  # remembered paths (the oldest are forgotten)
+
+
+def source_paths(data: DataConfig) -> list[Path]:
+    """The resolved paths a data config reads: its source and its extra photo sources
+    (named datasets such as ``mnist`` live in aekit's cache and name no path)."""
+    from aekit.data.sources import parse_spec
+
+    paths = []
+    for spec in (data.source, *data.extra_photos):
+        try:
+            _, arg, cls = parse_spec(spec)
+        except DataError:
+            continue  # an unknown spec is refused, in its own words, by the loader
+        if cls.takes_path and arg:
+            paths.append(Path(arg.split("?", 1)[0]).expanduser().resolve())
+    return paths
+
+
+def _trust_file() -> Path:
+    from aekit.data.fetch import cache_dir
+
+    return cache_dir() / TRUSTED
+
+
+def _trusted() -> list[Path]:
+    try:
+        entries = read_json(_trust_file())
+    except (AekitError, OSError):
+        return []
+    return [Path(e) for e in entries if isinstance(e, str)] if isinstance(entries, list) else []
+
+
+def remember_sources(data: DataConfig) -> None:
+    """Record the paths ``data`` reads as this machine's own (called when a training is
+    given them on a command line, or a user says yes): runs naming them may read them."""
+    new = [str(p) for p in source_paths(data)]
+    if not new:
+        return
+    kept = [str(p) for p in _trusted() if str(p) not in new]
+    try:
+        _trust_file().parent.mkdir(parents=True, exist_ok=True)
+        write_json(_trust_file(), (kept + new)[-MAX_TRUSTED:])
+    except OSError:
+        pass  # an unwritable cache only means being asked again
+
+
+def check_data_trusted(data: DataConfig, run_dir: Path) -> None:
+    """Before reading the data a run's ``config.json`` names, make sure it is a place the
+    user knows: inside the current folder, the run's own folder or aekit's cache, or a
+    path a training on this machine was given. A received run directory's config can name
+    any folder (``folder:/etc``); reading it is the user's decision, so elsewhere aekit asks
+    on a terminal and otherwise refuses in one line (``AEKIT_TRUST_DATA=1`` or ``--data``
+    choose for it). See docs/reliability.md, "Trust model"."""
+    from aekit.data.fetch import cache_dir
+
+    if os.environ.get(TRUST_ENV) == "1":
+        return
+    known = [Path.cwd().resolve(), run_dir.resolve(), cache_dir().resolve(), *_trusted()]
+    for path in source_paths(data):
+        if any(path == k or k in path.parents for k in known):
+            continue
+        question = (f"{run_dir / CONFIG} names data at {path}, outside this folder, the "
+                    f"run's folder and aekit's cache, and no training here read it")
+        if _ask(f"{question}. Read it? [y/N] "):
+            remember_sources(dataclasses.replace(data, source=f"folder:{path}",
+                                                 extra_photos=[]))
+            continue
+        raise DataError(f"{question}; to read it say yes on a terminal, set {TRUST_ENV}=1, "
+                        f"or pass --data")
+
+
+def _ask(prompt: str) -> bool:
+    """A yes/no question on the terminal; False without one (no one to answer)."""
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    try:
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+    except (OSError, KeyboardInterrupt):
+        return False

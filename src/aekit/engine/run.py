@@ -436,12 +436,13 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     """Train ``cfg`` into a new run directory ``out`` (weights written last)."""
     from aekit.data.sources import parse_spec
     from aekit.data.splits import load_dataset_for, make_splits, sample_shape
-    from aekit.rundata import write_preprocessing
+    from aekit.rundata import remember_sources, write_preprocessing
 
     run_dir = Path(out)
     if not is_worker_rank():  # what needs no data is refused before any data is read
         check_new_dir(run_dir)
         parse_spec(cfg.data.source)  # an unknown source: one line, now
+        remember_sources(cfg.data)  # given on this machine: runs naming it may read it
     prepare_config(cfg)
     if is_worker_rank():  # rank 0 created the run directory before launching us
         _, saved, _ = read_run_config(run_dir)
@@ -539,6 +540,8 @@ def load_checkpoint(path: Path) -> dict[str, Any]:
 
 def resume_run(run: str | Path, *, quiet: bool = False) -> Path:
     """Continue an interrupted run from ``checkpoints/last.ckpt``."""
+    from aekit.rundata import check_data_trusted
+
     run_dir, cfg, _ = read_run_config(run)
     if (run_dir / WEIGHTS).is_file() and not is_worker_rank():
         raise RunError(f"{run_dir} is already complete; nothing to resume")
@@ -548,6 +551,8 @@ def resume_run(run: str | Path, *, quiet: bool = False) -> Path:
                        f"epoch ended); start it again with `aekit train --config "
                        f"{run_dir / CONFIG} --out NEW_DIR`")
     epoch = int(load_checkpoint(last)["epoch"]) + 1
+    if not is_worker_rank():  # a received run may name any folder as its data
+        check_data_trusted(cfg.data, run_dir)
     lock = None if is_worker_rank() else RunLock(run_dir)  # one resume at a time
     try:
         model, _, _ = _fit(cfg, run_dir, quiet=quiet, ckpt_path=str(last), keep_epochs=epoch)

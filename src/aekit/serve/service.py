@@ -306,11 +306,13 @@ class RunService:
         """The run's anomaly threshold: the :attr:`quantile` of the scores of its own
         validation split (normal data the model never trained on), made once."""
         from aekit.data.splits import make_splits
+        from aekit.rundata import check_data_trusted
 
         with self._lock:
             if self._threshold is None:
                 cfg = self.loaded.config
                 try:
+                    check_data_trusted(cfg.data, self.loaded.path)
                     val = make_splits(cfg.data, cfg.train.seed).x_val
                 except AekitError as exc:
                     raise DataError(f"run {self.name}: no threshold, its validation data "
