@@ -31,7 +31,8 @@ from typing import Any
 import numpy as np
 
 
-def old_ssim(pred: np.ndarray, target: np.ndarray) -> np.ndarray:
+def old_ssim(pred: np.ndarray | list[np.ndarray], target: np.ndarray | list[np.ndarray]
+             ) -> np.ndarray:
     """(n,) SSIM, one scikit-image call per (c, h, w) image (aekit's former code)."""
     from skimage.metrics import structural_similarity
 

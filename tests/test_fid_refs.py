@@ -6,7 +6,6 @@ The scipy ``sqrtm`` formula aekit used before is the reference here (not in the 
 
 from __future__ import annotations
 
-import warnings
 from types import SimpleNamespace
 from typing import Any
 
@@ -27,23 +26,8 @@ from aekit.evaluate.fid import (
     gaussian_code_samples,
     sample_quality,
 )
+from benchmarks.eval_metrics import old_frechet as scipy_frechet  # the former formula
 from tests.conftest import make_blobs_images
-
-
-def scipy_frechet(f1: np.ndarray, f2: np.ndarray) -> float:
-    """The former implementation: scipy sqrtm, regularised when the product is singular."""
-    from scipy import linalg
-
-    mu1, mu2 = f1.mean(0), f2.mean(0)
-    s1, s2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        covmean = linalg.sqrtm(s1 @ s2)
-    if not np.isfinite(covmean).all():
-        eps = 1e-6 * np.eye(s1.shape[0])
-        covmean = linalg.sqrtm((s1 + eps) @ (s2 + eps))
-    covmean = np.real(covmean)
-    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1) + np.trace(s2) - 2 * np.trace(covmean))
 
 
 def _net(channels: int = 1, classes: int = 4) -> FeatureNet:

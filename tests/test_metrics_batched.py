@@ -18,22 +18,8 @@ from aekit.evaluate.metrics import (
     psnr_from_mse,
     sample_metrics,
 )
+from benchmarks.eval_metrics import old_ssim as skimage_ssim  # the former per-image code
 from tests.conftest import make_blobs_images
-
-
-def skimage_ssim(pred: list[np.ndarray] | np.ndarray, target: list[np.ndarray] | np.ndarray
-                 ) -> np.ndarray:
-    """(n,) SSIM per (c, h, w) image, one structural_similarity call each (the old code)."""
-    from skimage.metrics import structural_similarity
-
-    out = np.empty(len(pred))
-    for i in range(len(pred)):
-        a, b = pred[i].astype(np.float64), target[i].astype(np.float64)
-        if a.shape[0] == 1:
-            out[i] = structural_similarity(a[0], b[0], data_range=1.0)
-        else:
-            out[i] = structural_similarity(a, b, data_range=1.0, channel_axis=0)
-    return out
 
 
 def skimage_psnr(pred: list[np.ndarray] | np.ndarray, target: list[np.ndarray] | np.ndarray

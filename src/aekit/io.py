@@ -21,6 +21,7 @@ import math
 import os
 import stat
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,11 +93,19 @@ def save_weights(model: Any, path: Path) -> None:
     from safetensors.torch import save_file
 
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    write_run_file(path, lambda tmp: save_file(state, tmp,
+                                               metadata={"aekit_version": __version__}))
+
+
+def write_run_file(path: Path, save: Callable[[str], None]) -> None:
+    """Write a run file atomically: ``save(tmp)`` writes a temp file beside ``path``,
+    which gets the run's file mode (that of its ``config.json``: safetensors creates
+    0600) and is renamed into place; a failure leaves no temp file."""
     tmp = path.with_name(f".{path.name}.tmp")
     try:
-        save_file(state, str(tmp), metadata={"aekit_version": __version__})
+        save(str(tmp))
         sibling = path.parent / CONFIG
-        if sibling.is_file():  # the run's file mode (safetensors creates 0600)
+        if sibling.is_file():
             os.chmod(tmp, stat.S_IMODE(sibling.stat().st_mode))
         os.replace(tmp, path)
     except BaseException:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +26,7 @@ from aekit.config import DataConfig
 from aekit.data.splits import Splits, load_dataset_for, make_splits, sample_shape
 from aekit.data.tabular import FittedTable
 from aekit.errors import AekitError, ConfigError, DataError, RunError
-from aekit.io import CONFIG, LoadedRun, read_json, write_json
+from aekit.io import CONFIG, LoadedRun, read_json, write_json, write_run_file
 from aekit.log import LOG
 
 if TYPE_CHECKING:
@@ -53,17 +52,8 @@ def write_preprocessing(run_dir: Path, ds: Dataset) -> bool:
     if arrays:
         from safetensors.numpy import save_file
 
-        target = run_dir / PREPROCESSING_ARRAYS
-        tmp = target.with_name(f".{target.name}.tmp")
-        try:
-            save_file(arrays, str(tmp), metadata={"format": str(obj["format"])})
-            sibling = run_dir / CONFIG
-            if sibling.is_file():  # the run's file mode (safetensors creates 0600)
-                os.chmod(tmp, stat.S_IMODE(sibling.stat().st_mode))
-            os.replace(tmp, target)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_run_file(run_dir / PREPROCESSING_ARRAYS,
+                       lambda tmp: save_file(arrays, tmp, metadata={"format": str(obj["format"])}))
         obj["arrays"] = PREPROCESSING_ARRAYS
     write_json(run_dir / PREPROCESSING, obj)
     return True
