@@ -139,6 +139,15 @@ def _reconstruction(model: Autoencoder, cfg: RunConfig, splits: Splits, x_test: 
                                              np.clip(inputs, 0, 1), x_test, progress=say,
                                              bars=bars))
     out["baselines"] = baselines
+    if not task.corrupts and not task.changes_size and x_test.ndim == 4:
+        # a compression run: JPEG's rate–distortion curve next to the code's bits
+        from aekit.evaluate.baselines import RD_MAX_IMAGES, rate_distortion
+
+        if x_test.shape[1] in (1, 3):
+            say(f"JPEG rate–distortion on {min(len(x_test), RD_MAX_IMAGES)} test images")
+            out["rate_distortion"] = rate_distortion(model, splits.x_train, x_test, pred, seed)
+        else:
+            say(f"no JPEG rate–distortion: JPEG takes 1 or 3 channels, not {x_test.shape[1]}")
     if not baselines:
         return out
     key = "psnr" if "psnr" in out["metrics"] else "mse"

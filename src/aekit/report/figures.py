@@ -275,3 +275,43 @@ def latent_plane(images: np.ndarray, grid: int, extent: tuple[float, float, floa
     ax.set_ylabel("z₂")
     fig.tight_layout()
     return save_figure(fig, path)
+
+
+def rate_distortion_plot(curves: Sequence[tuple[str, Sequence[float], Sequence[float],
+                                                Sequence[str]]],
+                         points: Sequence[tuple[str, float, float]], path: Path) -> bytes:
+    """PSNR against bits per pixel: each curve ``(label, bpp, psnr, point labels)`` as a
+    line through its points (e.g. JPEG at each quality, the point labels its qualities),
+    each point ``(label, bpp, psnr)`` as a marker of its own (an autoencoder's code).
+    The bpp axis is logarithmic when the values span more than a decade."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 4.4))
+    styles = ["-o", "--s", ":^"]
+    bpps: list[float] = []
+    for j, (label, xs, ys, names) in enumerate(curves):
+        ax.plot(xs, ys, styles[j % len(styles)], markersize=4, label=label,
+                color="#555555" if j else _SINGLE_COLOUR)
+        if j == 0:
+            for x, y, name in zip(xs, ys, names, strict=True):
+                ax.annotate(name, (x, y), textcoords="offset points", xytext=(4, -10),
+                            fontsize=7, color="#555555")
+        bpps += list(xs)
+    markers = ["*", "D", "P", "X"]
+    palette = ["#c0392b", "#27ae60", "#8e44ad", "#d35400"]
+    for j, (label, x, y) in enumerate(points):
+        ax.plot([x], [y], markers[j % len(markers)], markersize=11 if j == 0 else 8,
+                color=palette[j % len(palette)], label=label, linestyle="none")
+        bpps.append(x)
+    if _spans_decades(bpps):
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+        ax.set_xscale("log")
+        ax.xaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("bits per pixel")
+    ax.set_ylabel("PSNR (dB)")
+    ax.grid(True, alpha=0.3, which="both")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    fig.tight_layout()
+    return save_figure(fig, path)
