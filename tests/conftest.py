@@ -17,6 +17,25 @@ def real_set_threads(threads: int | None) -> int:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _trust_test_data() -> object:
+    """The suite reads the data its own tiny runs name from wherever pytest put them.
+
+    Which data a run may read is remembered per machine in ``$AEKIT_DATA`` (see
+    aekit.rundata.check_data_trusted), and tests move ``AEKIT_DATA`` and the current
+    folder about, so they would be asked about their own data; the trust model itself is
+    tested with this unset (tests/test_disk_full.py)."""
+    import os
+
+    before = os.environ.get("AEKIT_TRUST_DATA")
+    os.environ["AEKIT_TRUST_DATA"] = "1"
+    yield
+    if before is None:
+        os.environ.pop("AEKIT_TRUST_DATA", None)
+    else:
+        os.environ["AEKIT_TRUST_DATA"] = before
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _one_thread() -> object:
     """Tiny test models run on one intra-op thread.
 

@@ -97,6 +97,7 @@ def test_a_received_run_naming_data_elsewhere_is_asked_about(
     run = tiny_run(tmp_path / "sent", "--model", "dense", "--set", "model.hidden=[8]",
                    "--latent-dim", "2", "--epochs", "1", "--no-eval")
     # on the receiving machine: another cache (no record of that training), another folder
+    monkeypatch.delenv("AEKIT_TRUST_DATA", raising=False)
     monkeypatch.setenv("AEKIT_DATA", str(tmp_path / "cache"))
     (tmp_path / "here").mkdir()
     monkeypatch.chdir(tmp_path / "here")

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 SECTION_MODULES: tuple[str, ...] = (
     "aekit.report.summary", "aekit.report.scores", "aekit.report.curves",
     "aekit.report.examples", "aekit.report.codes", "aekit.report.restoration",
-    "aekit.report.generative", "aekit.report.snapshots",
+    "aekit.report.generative", "aekit.report.snapshots", "aekit.report.ratedistortion",
 )
 
 T = TypeVar("T")
@@ -114,8 +114,10 @@ class ReportContext:
         """The run's data splits, loaded once; raises the loader's AekitError every time."""
         def load() -> Splits | AekitError:
             from aekit.data.splits import make_splits
+            from aekit.rundata import check_data_trusted
 
             try:
+                check_data_trusted(self.loaded.config.data, self.loaded.path)
                 return make_splits(self.loaded.config.data, self.loaded.config.train.seed)
             except AekitError as exc:
                 return exc
