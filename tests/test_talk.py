@@ -374,3 +374,23 @@ def test_probe_records_confusion_matrices_and_draws_them(tmp_path: Path) -> None
         assert (run / f"figures/probe_confusion_{name}.png").is_file()
     saved = json.loads((run / "probe.json").read_text())
     assert saved["probes"]["codes"]["confusion"] == result["probes"]["codes"]["confusion"]
+
+
+def test_the_report_says_when_bm3d_was_left_out_or_scored_on_a_subset(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from html import unescape
+
+    from aekit.report.html import write_report
+    from tests.test_report import make_run
+
+    run = make_run(tmp_path, monkeypatch, task="denoise")
+    m = json.loads((run / "metrics.json").read_text())
+    m["baselines_left_out"] = {"bm3d": "not installed: pip install 'aekit[bm3d]'"}
+    (run / "metrics.json").write_text(json.dumps(m))
+    assert "BM3D is left out: not installed" in unescape(write_report(run).read_text())
+    del m["baselines_left_out"]
+    m["bm3d_subset"] = {"psnr": 25.5, "subset": {"n": 200, "of": 10000}, "gain_db": -0.4,
+                        "model": {"psnr": 25.1}}
+    (run / "metrics.json").write_text(json.dumps(m))
+    text = unescape(write_report(run).read_text())
+    assert "scored on a seeded 200 of them: 25.50 dB against this model's 25.10 dB" in text

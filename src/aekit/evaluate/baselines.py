@@ -129,7 +129,7 @@ def classical_denoisers(noisy_val: Images, clean_val: Images, noisy_test: Images
     (``progress`` says each step; ``bars`` shows how far the long ones are)."""
     import os
 
-    jobs = os.cpu_count() or 1 if n_jobs == -1 else n_jobs
+    jobs = (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
     results: dict[str, dict] = {}
     for name, (fn, grid, pname) in DENOISERS.items():
         if progress:

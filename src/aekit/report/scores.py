@@ -14,7 +14,7 @@ from aekit.report.registry import ReportContext, section
 
 _BASELINE_NAMES = {"pca": "PCA", "nl_means": "Non-local means", "tv": "Total variation",
                    "wavelet": "Wavelet shrinkage", "bilateral": "Bilateral filter",
-                   "bicubic": "Bicubic upscaling"}
+                   "bicubic": "Bicubic upscaling", "bm3d": "BM3D"}
 
 
 @section(order=20)
@@ -88,6 +88,17 @@ def scores(ctx: ReportContext) -> Section:
         pca_txt = (f" No PCA row: with {over['code_numbers']:,} numbers for "
                    f"{over['input_numbers']:,} inputs the code is overcomplete, and PCA with "
                    f"that many components returns its input unchanged.")
+    left_out = metrics.get("baselines_left_out")
+    if isinstance(left_out, dict):
+        for name, why in left_out.items():
+            extra += f" {escape(_BASELINE_NAMES.get(name, name))} is left out: {escape(str(why))}."
+    sub = metrics.get("bm3d_subset")
+    if isinstance(sub, dict) and finite(sub.get("psnr")) and isinstance(sub.get("model"), dict):
+        n_sub = (sub.get("subset") or {}).get("n", "?")
+        extra += (f" BM3D, too slow for every image, was scored on a seeded {n_sub} of them: "
+                  f"{float(sub['psnr']):.2f} dB against this model's "
+                  f"{float(sub['model']['psnr']):.2f} dB on the same images "
+                  f"({float(sub['gain_db']):+.2f} dB).")
     seconds = f" Evaluation took {metrics['seconds']:.1f} s." if finite(
         metrics.get("seconds")) else ""
     sec.body.append(f"<p class=muted>Averages over {n} {escape(metrics.get('split', 'test'))} "
