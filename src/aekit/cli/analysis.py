@@ -96,7 +96,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", default="fashion-mnist")
     p.add_argument("--labels", type=float, default=0.01,
                    help="fraction of training labels to use (default 0.01)")
-    p.add_argument("--pretext", default="reconstruct", help="reconstruct | denoise")
+    p.add_argument("--pretext", default="reconstruct",
+                   help="reconstruct | denoise (stem autoencoder) | jigsaw (predict which of "
+                   "64 permutations shuffled 3×3 tiles; Noroozi & Favaro 2016)")
     p.add_argument("--noise", default="gaussian:0.3", help="corruption for --pretext denoise")
     p.add_argument("--filters", help="stem channels per stage, e.g. 32,64")
     p.add_argument("--warmup-epochs", type=int, default=1)

@@ -6,8 +6,13 @@ Writes ``metrics.json``::
      "code_size": 16,
      "metrics":   {"mse", "psnr", "ssim"},            # the model, on the test split
      "input":     {"mse", "psnr", "ssim"},            # denoise only: noisy vs clean
-     "baselines": {"pca": {...}, "nl_means": {...}, "tv": {...}, "wavelet": {...}},
-     "best_baseline": "pca", "gain_db": 3.1}           # model PSNR − best baseline PSNR
+     "baselines": {"pca": {...}, "nl_means": {...}, "tv": {...}, "wavelet": {...},
+                   "bilateral": {...}},               # (+ "bm3d" for photos, an extra)
+     "best_baseline": "pca", "gain_db": 3.1,          # model PSNR − best baseline PSNR
+     "overcomplete": {...},                            # instead of "pca" when the code has
+                                                       # ≥ as many numbers as the input
+     "rate_distortion": {"jpeg": [...], "model": {...}},  # image reconstruction runs
+     "generation": {...}}                              # generative models: FD + references
 """
 
 from __future__ import annotations

@@ -2,16 +2,22 @@
 
 The six-step recipe (unsupervised pre-training, Erhan et al. 2010, "Why does
 unsupervised pre-training help deep learning?"; conv + pooling / upsampling +
-transposed-conv autoencoders, Masci et al. 2011; denoising pretext, Vincent et al. 2008):
+transposed-conv autoencoders, Masci et al. 2011; denoising pretext, Vincent et al. 2008;
+jigsaw pretext, Noroozi & Favaro 2016, "Unsupervised Learning of Visual Representations
+by Solving Jigsaw Puzzles"):
 
 1. **warm up** the target classifier (:class:`~aekit.classify.models.StemClassifier`)
    briefly on the labelled samples;
-2. **build** an autoencoder whose encoder is the classifier's stem (conv + pooling) and
-   whose decoder is its inverse (upsampling + transposed conv), with an L1 sparsity
-   constraint on the code (:class:`~aekit.models.stem.StemAutoencoder`);
-3. **copy** the stem weights into the autoencoder's encoder;
-4. **train** it on a pretext task (``reconstruct`` or ``denoise``) on *all* training
-   images, labels unused, with the aekit engine;
+2. **build** the pretext model around a copy of the classifier's stem (conv + pooling):
+   for ``reconstruct`` / ``denoise`` an autoencoder whose encoder is the stem and whose
+   decoder is its inverse (upsampling + transposed conv), with an L1 sparsity constraint
+   on the code (:class:`~aekit.models.stem.StemAutoencoder`); for ``jigsaw`` a siamese
+   network that runs the stem on each of 9 shuffled tiles and names the permutation
+   (:class:`~aekit.classify.jigsaw.JigsawNet`);
+3. **copy** the stem weights into the pretext model's stem;
+4. **train** it on the pretext task on *all* training images, labels unused — the
+   autoencoders with the aekit engine, the jigsaw network with
+   :func:`~aekit.classify.jigsaw.fit_jigsaw`;
 5. **copy** the stem back into the classifier;
 6. **train** the classifier on the labelled samples.
 
@@ -20,9 +26,14 @@ from-scratch comparison trains the same classifier (same initial weights) for th
 number of supervised epochs (warm-up + fine-tuning) without steps 2–5. Test accuracy is
 measured on the official test split only.
 
-Writes ``OUT/pretext/`` (a regular run directory of the stem autoencoder: ``aekit
-probe`` and ``aekit encode`` work on it), ``OUT/classifier.safetensors`` and
-``OUT/results.json``.
+Steps 3 and 5 are the same two lines for every pretext: both pretext models expose the
+stem as ``.stem``, with the classifier's layout.
+
+Writes ``OUT/pretext/`` (for the autoencoder pretexts a regular run directory of the stem
+autoencoder: ``aekit probe`` and ``aekit encode`` work on it; for ``jigsaw`` the network's
+weights ``jigsaw.safetensors`` and its ``permutations.json``), ``OUT/classifier.safetensors``
+and ``OUT/results.json`` — for ``jigsaw`` with the pretext's own accuracy on puzzles of the
+test images (``pretext_accuracy``, against ``pretext_chance`` = 1/P).
 """
 
 from __future__ import annotations
@@ -40,6 +51,9 @@ import numpy as np
 from aekit.errors import ConfigError, DataError, RunError
 from aekit.log import reporter
 
+AUTOENCODER_PRETEXTS = ("reconstruct", "denoise")  # the engine's task of that name
+PRETEXTS = (*AUTOENCODER_PRETEXTS, "jigsaw")
+
 
 @dataclass
 class PretrainConfig:
@@ -50,8 +64,9 @@ class PretrainConfig:
     limit: int | None = None  # first N training images only (quick runs)
     filters: list[int] = field(default_factory=lambda: [32, 64])  # stem channels per stage
     warmup_epochs: int = 1  # step 1
-    pretext: str = "reconstruct"  # step 4: reconstruct | denoise (measured: see docs)
+    pretext: str = "reconstruct"  # step 4: reconstruct | denoise | jigsaw (measured: see docs)
     noise: str = "gaussian:0.3"  # corruption for the denoise pretext
+    permutations: int = 64  # jigsaw: size P of the permutation set (chance = 1/P)
     pretext_epochs: int = 3
     sparsity_weight: float = 1e-3  # L1 activity penalty on the code (step 2)
     epochs: int = 10  # step 6 (supervised fine-tuning)
@@ -65,8 +80,15 @@ class PretrainConfig:
         if not 0.0 < self.label_fraction <= 1.0:
             raise ConfigError(f"--labels must be a fraction in (0, 1], e.g. 0.01 for 1 %; "
                               f"got {self.label_fraction}")
-        if self.pretext not in ("reconstruct", "denoise"):
-            raise ConfigError(f"--pretext must be reconstruct or denoise; got {self.pretext!r}")
+        if self.pretext not in PRETEXTS:
+            raise ConfigError(f"--pretext must be reconstruct or denoise (an autoencoder) or "
+                              f"jigsaw (tile permutations); got {self.pretext!r}")
+        if self.pretext == "jigsaw":
+            from aekit.classify.jigsaw import MAX_PERMUTATIONS
+
+            if not 2 <= self.permutations <= MAX_PERMUTATIONS:
+                raise ConfigError(f"the jigsaw pretext needs 2 to {MAX_PERMUTATIONS} "
+                                  f"permutations; got {self.permutations}")
         for name in ("warmup_epochs", "pretext_epochs", "epochs"):
             if getattr(self, name) < 0 or (name == "epochs" and self.epochs < 1):
                 raise ConfigError(f"{name} must be ≥ {1 if name == 'epochs' else 0}; "
@@ -98,7 +120,9 @@ def pretrain(cfg: PretrainConfig, out: str | Path | None = None, *, progress: bo
     cfg.check()
     run_cfg = RunConfig()
     run_cfg.data = DataConfig(source=cfg.data, limit=cfg.limit, val_fraction=0.0)
-    run_cfg.task = TaskConfig(name=cfg.pretext, noise=cfg.noise)
+    # the jigsaw pretext does not use the autoencoder's model and task sections
+    run_cfg.task = TaskConfig(name=cfg.pretext if cfg.pretext in AUTOENCODER_PRETEXTS
+                              else "reconstruct", noise=cfg.noise)
     run_cfg.model = dataclasses.replace(preset_config("stem"), filters=list(cfg.filters),
                                         sparsity_weight=cfg.sparsity_weight)
     run_cfg.train = TrainConfig(epochs=max(1, cfg.pretext_epochs), batch_size=cfg.batch_size,
@@ -121,6 +145,15 @@ def _pretrain(cfg: PretrainConfig, run_cfg: Any, out_dir: Path | None, say: Any,
     import torch
 
     from aekit import __version__
+    from aekit.classify.jigsaw import (
+        PERMUTATION_SEED,
+        JigsawNet,
+        JigsawPuzzles,
+        fit_jigsaw,
+        jigsaw_accuracy,
+        min_hamming,
+        permutation_set,
+    )
     from aekit.classify.models import StemClassifier
     from aekit.classify.train import accuracy, check_labels, fit_classifier
     from aekit.data.splits import load_dataset_for
@@ -156,20 +189,40 @@ def _pretrain(cfg: PretrainConfig, run_cfg: Any, out_dir: Path | None, say: Any,
         results["warmup_accuracy"] = accuracy(clf, x_test, y_test)
         say(f"1. warm-up ({cfg.warmup_epochs} epochs): test accuracy "
             f"{results['warmup_accuracy']:.4f}")
-    # 2. the stem autoencoder; 3. copy the stem in
-    ae = build_model(run_cfg.model, shape)
-    ae.stem.load_state_dict(clf.stem.state_dict())
+    # 2. the pretext model (stem autoencoder or jigsaw network); 3. copy the stem in
+    jigsaw = cfg.pretext == "jigsaw"
+    if jigsaw:
+        puzzles = JigsawPuzzles(shape, permutation_set(cfg.permutations), len(cfg.filters),
+                                mean=float(x_all.mean()), std=float(x_all.std()))
+        net = JigsawNet(puzzles.tile_shape, puzzles.n_permutations, filters=list(cfg.filters))
+    else:
+        net = build_model(run_cfg.model, shape)
+    net.stem.load_state_dict(clf.stem.state_dict())
     # 4. pretext training on all training images (labels unused)
     if cfg.pretext_epochs:
         say(f"2–4. {cfg.pretext} pretext on {len(x_all)} images, {cfg.pretext_epochs} epochs")
-        hist = None
-        if out_dir is not None:
-            (out_dir / "pretext").mkdir(parents=True, exist_ok=True)
-            hist = out_dir / "pretext" / "history.csv"
-        fit_arrays(ae, x_all, run_cfg.train, task_cfg=run_cfg.task, history_path=hist,
-                   quiet=quiet)
+        if jigsaw:
+            fit = fit_jigsaw(net, puzzles, x_all, epochs=cfg.pretext_epochs,
+                             batch_size=cfg.batch_size, lr=cfg.lr, seed=cfg.seed,
+                             progress=None if quiet else say)
+            results["pretext_train_loss"] = [round(v, 5) for v in fit.train_loss]
+        else:
+            hist = None
+            if out_dir is not None:
+                (out_dir / "pretext").mkdir(parents=True, exist_ok=True)
+                hist = out_dir / "pretext" / "history.csv"
+            fit_arrays(net, x_all, run_cfg.train, task_cfg=run_cfg.task, history_path=hist,
+                       quiet=quiet)
+    if jigsaw:  # the pretext's own score: puzzles of the (held-out) test images
+        results.update(pretext_accuracy=jigsaw_accuracy(net, puzzles, x_test, seed=cfg.seed),
+                       pretext_chance=1.0 / puzzles.n_permutations,
+                       pretext_permutations=puzzles.n_permutations,
+                       pretext_min_hamming=min_hamming(puzzles.permutations.numpy()),
+                       pretext_tiles=asdict(puzzles.grid))
+        say(f"   jigsaw accuracy on {len(x_test)} test puzzles "
+            f"{results['pretext_accuracy']:.4f} (chance {results['pretext_chance']:.4f})")
     # 5. copy the stem back; 6. train the classifier
-    clf.stem.load_state_dict(ae.stem.state_dict())
+    clf.stem.load_state_dict(net.stem.state_dict())
     fit_classifier(clf, x_lab, y_lab, epochs=cfg.epochs, batch_size=cfg.batch_size,
                    lr=cfg.lr, seed=cfg.seed + 1)
     results["pretrained_accuracy"] = accuracy(clf, x_test, y_test)
@@ -193,8 +246,15 @@ def _pretrain(cfg: PretrainConfig, run_cfg: Any, out_dir: Path | None, say: Any,
         meta = {"aekit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "data_fingerprint": ds.fingerprint, "input_shape": list(shape),
                 "data_info": {"origin": ds.origin, "classes": ds.classes, "kind": ds.kind}}
-        write_json(pre / CONFIG, {**meta, **run_cfg.to_dict()})
-        save_weights(ae, pre / WEIGHTS)
+        if jigsaw:  # not an autoencoder: its weights and what its classes mean
+            write_json(pre / "permutations.json",
+                       {**meta, "permutations": puzzles.permutations.tolist(),
+                        "permutation_seed": PERMUTATION_SEED, "tiles": asdict(puzzles.grid),
+                        "filters": list(cfg.filters)})
+            save_weights(net, pre / "jigsaw.safetensors")
+        else:
+            write_json(pre / CONFIG, {**meta, **run_cfg.to_dict()})
+            save_weights(net, pre / WEIGHTS)
         save_weights(clf, out_dir / "classifier.safetensors")
         write_json(out_dir / "results.json", results)
     return results
