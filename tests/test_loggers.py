@@ -20,7 +20,7 @@ def test_csv_and_tensorboard_loggers_get_steps_epochs_lr_and_images(tmp_path: Pa
     run = tiny_run(tmp_path, "--model", "conv", *TINY, "--logger", "csv",
                    "--logger", "tensorboard")
     assert (run / "history.csv").is_file()  # the run's own record stays
-    with (run / "logs" / "csv" / "metrics.csv").open() as f:
+    with (run / "logs" / "csv" / "version_0" / "metrics.csv").open() as f:
         rows = list(csv.DictReader(f))
     steps = [r for r in rows if r["train_loss_step"]]
     assert len(steps) >= 4

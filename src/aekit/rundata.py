@@ -160,7 +160,9 @@ def splits_for_run(loaded: LoadedRun, data: str | None = None, *, verb: str | No
     preprocessing (see the module docstring).
     """
     data = _as_spec(loaded, data)
-    data_cfg = dataclasses.replace(loaded.config.data, source=data) if data \
+    # other data come alone: the run's extra training photos only fed its patches, and a
+    # received config could name any folder there
+    data_cfg = dataclasses.replace(loaded.config.data, source=data, extra_photos=[]) if data \
         else loaded.config.data
     ds = _load_for_run(loaded, data_cfg, bool(data))
     splits = make_splits(data_cfg, loaded.config.train.seed, ds=ds)
@@ -178,7 +180,8 @@ def dataset_for_run(loaded: LoadedRun, data: str | None = None, *, verb: str = "
     """
     data = _as_spec(loaded, data)
     data_cfg = dataclasses.replace(loaded.config.data, source=data or loaded.config.data.source,
-                                   train_classes=None, limit=None)
+                                   train_classes=None, limit=None,
+                                   extra_photos=[] if data else loaded.config.data.extra_photos)
     ds = _load_for_run(loaded, data_cfg, bool(data))
     _refuse_photos(data_cfg.source, ds, verb)
     _check_fits(data_cfg.source, sample_shape(data_cfg, ds), loaded)

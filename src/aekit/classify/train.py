@@ -105,6 +105,10 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | No
         raise ValueError(f"{t.shape[0]} true labels but {q.shape[0]} predictions")
     k = int(n_classes) if n_classes is not None else int(max(t.max(initial=0),
                                                              q.max(initial=0))) + 1
+    for name, v in (("true labels", t), ("predictions", q)):
+        if v.size and (v.min() < 0 or v.max() >= k):
+            raise ValueError(f"{name} must be class indices in [0, {k}); got "
+                             f"{int(v.min())}…{int(v.max())}")
     return np.bincount(t * k + q, minlength=k * k).reshape(k, k)
 
 

@@ -31,14 +31,15 @@ LOGS = "logs"
 
 def make_loggers(names: list[str], run_dir: Path) -> list[Any]:
     """The Lightning loggers ``names`` name, each writing under ``RUN/logs/<name>``
-    (one version per run: a resume appends to the same logs)."""
+    (CSV: one ``version_N`` folder per fit, so a resume never replaces the earlier file;
+    TensorBoard: one folder, a resume adds an event file; MLflow: a run per fit)."""
     from lightning.pytorch import loggers as pl_loggers
 
     root = run_dir / LOGS
     out: list[Any] = []
     for name in names:
         if name == "csv":
-            out.append(pl_loggers.CSVLogger(save_dir=str(root), name="csv", version=""))
+            out.append(pl_loggers.CSVLogger(save_dir=str(root), name="csv"))
         elif name == "tensorboard":
             out.append(pl_loggers.TensorBoardLogger(save_dir=str(root), name="tensorboard",
                                                     version="", default_hp_metric=False))

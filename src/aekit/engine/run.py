@@ -161,8 +161,8 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
                             total_epochs=t.epochs)
     system = AutoencoderSystem(model, t, history=history)
     snapshots = Capability.GENERATE in model.capabilities and len(splits.input_shape) == 3
-    val_batch = val[0] if has_val and isinstance(val, BatchSet) and snapshots is False \
-        and len(splits.input_shape) == 3 else None  # what the loggers show each epoch
+    val_batch = val[0] if t.loggers and has_val and isinstance(val, BatchSet) \
+        and not snapshots and len(splits.input_shape) == 3 else None  # the loggers' images
     trainer = build_trainer(cfg, run_dir, quiet=quiet, has_val=has_val, n_batches=len(train),
                             snapshots=snapshots, val_batch=val_batch)
     handler = signal.getsignal(signal.SIGINT)
@@ -442,8 +442,9 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     if not is_worker_rank():  # what needs no data is refused before any data is read
         check_new_dir(run_dir)
         parse_spec(cfg.data.source)  # an unknown source: one line, now
-        remember_sources(cfg.data)  # given on this machine: runs naming it may read it
     prepare_config(cfg)
+    if not is_worker_rank():
+        remember_sources(cfg.data)  # given on this machine: runs naming it may read it
     if is_worker_rank():  # rank 0 created the run directory before launching us
         _, saved, _ = read_run_config(run_dir)
         _fit(saved, run_dir, quiet=True, ckpt_path=None, keep_epochs=None)
