@@ -61,7 +61,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aekit.classify.train import FitResult
+from aekit.classify.train import FitResult, cross_entropy_epoch
 from aekit.data.corruptions import sample_noise
 from aekit.errors import ConfigError
 from aekit.models.stem import stem_stages
@@ -316,7 +316,6 @@ def fit_jigsaw(net: JigsawNet, puzzles: JigsawPuzzles, x: np.ndarray, *, epochs:
     ``(seed, epoch, sample)``; dropout draws from ``torch.manual_seed(seed)``. Labels of
     ``x`` are never needed. Returns the per-epoch mean loss; ``net`` ends in eval mode.
     """
-    dev = _device_of(net)
     torch.manual_seed(seed)
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))  # (n, c, h, w)
     opt = torch.optim.Adam(net.parameters(), lr=lr)
@@ -327,18 +326,9 @@ def fit_jigsaw(net: JigsawNet, puzzles: JigsawPuzzles, x: np.ndarray, *, epochs:
         net.train()
         stream = puzzle_stream(seed, epoch)
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(stream))
-        total = torch.zeros((), device=dev)
-        for lo in range(0, n, batch_size):
-            idx = perm[lo:lo + batch_size]
-            if idx.numel() == 1 and n > 1:
-                continue  # BatchNorm cannot train on a single sample
-            tiles, labels = puzzles.make(xt[idx], idx, stream)
-            loss = F.cross_entropy(net(tiles.to(dev)), labels.to(dev))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.detach() * idx.numel()
-        result.train_loss.append(float(total) / n)
+        result.train_loss.append(cross_entropy_epoch(
+            net, opt, perm, batch_size,
+            lambda idx, stream=stream: puzzles.make(xt[idx], idx, stream)))
         if progress:
             progress(f"jigsaw epoch {epoch + 1}/{epochs}: train loss "
                      f"{result.train_loss[-1]:.4f}")

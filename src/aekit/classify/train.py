@@ -44,6 +44,29 @@ def check_labels(y: np.ndarray | None, what: str) -> np.ndarray:
     return np.asarray(y, dtype=np.int64)
 
 
+def cross_entropy_epoch(model: nn.Module, opt: torch.optim.Optimizer, perm: torch.Tensor,
+                        batch_size: int,
+                        batch: Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+                        ) -> float:
+    """One epoch of cross-entropy steps over ``perm`` (sample indices) in batches;
+    ``batch(idx)`` gives (inputs, labels). A lone last sample is skipped (BatchNorm
+    cannot train on one). Returns the mean training loss."""
+    dev = _device(model)
+    n = perm.numel()
+    total = torch.zeros((), device=dev)
+    for lo in range(0, n, batch_size):
+        idx = perm[lo:lo + batch_size]
+        if idx.numel() == 1 and n > 1:
+            continue
+        xb, yb = batch(idx)
+        loss = F.cross_entropy(model(xb.to(dev)), yb.to(dev))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        total += loss.detach() * idx.numel()
+    return float(total) / n
+
+
 def fit_classifier(model: nn.Module, x: np.ndarray, y: np.ndarray, *, epochs: int,
                    batch_size: int = 128, lr: float = 1e-3, weight_decay: float = 0.0,
                    seed: int = 0, progress: Callable[[str], None] | None = None) -> FitResult:
@@ -54,7 +77,6 @@ def fit_classifier(model: nn.Module, x: np.ndarray, y: np.ndarray, *, epochs: in
     """
     if x.shape[0] != y.shape[0]:
         raise DataError(f"{x.shape[0]} images but {y.shape[0]} labels")
-    dev = _device(model)
     torch.manual_seed(seed)
     xt = torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))  # (n, c, h, w)
     yt = torch.from_numpy(np.asarray(y, dtype=np.int64))  # (n,)
@@ -66,18 +88,8 @@ def fit_classifier(model: nn.Module, x: np.ndarray, y: np.ndarray, *, epochs: in
         model.train()
         g = torch.Generator().manual_seed(seed * 1000 + epoch)
         perm = torch.randperm(n, generator=g)
-        total = torch.zeros((), device=dev)
-        for lo in range(0, n, batch_size):
-            idx = perm[lo:lo + batch_size]
-            if idx.numel() == 1 and n > 1:
-                continue  # BatchNorm cannot train on a single sample
-            xb, yb = xt[idx].to(dev), yt[idx].to(dev)
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.detach() * idx.numel()
-        result.train_loss.append(float(total) / n)
+        result.train_loss.append(cross_entropy_epoch(model, opt, perm, batch_size,
+                                                     lambda idx: (xt[idx], yt[idx])))
         if progress:
             progress(f"epoch {epoch + 1}/{epochs}: train loss {result.train_loss[-1]:.4f}")
     result.seconds = time.perf_counter() - t0
