@@ -29,6 +29,7 @@ Classification" (Deep SVDD), also used by Golan & El-Yaniv 2018 (GEOM).
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import random
 from collections.abc import Iterator
@@ -84,9 +85,11 @@ def per_sample_error(x_hat: Tensor, x: Tensor, kind: str = "mse") -> Tensor:
 
 @torch.no_grad()
 def anomaly_scores(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512,
-                   bar: Progress | None = None) -> np.ndarray:
+                   bar: Progress | None = None, dtype: torch.dtype = torch.float32
+                   ) -> np.ndarray:
     """Scores (n,) of ``x`` (n, …): ``model.anomaly_score`` if defined, else recon error
-    (``bar`` counts the samples scored)."""
+    (``bar`` counts the samples scored). ``dtype``: the model's floating type, in which
+    ``x`` is fed and the scores are returned (float32 or float64)."""
     model.eval()
     p = next(model.parameters(), None)
     dev = p.device if p is not None else torch.device("cpu")
@@ -97,13 +100,14 @@ def anomaly_scores(model: torch.nn.Module, x: np.ndarray, batch_size: int = 512,
     kind = getattr(getattr(model, "cfg", None), "loss", "mse")
     out = []
     for lo in range(0, x.shape[0], batch_size):
-        xb = torch.from_numpy(np.ascontiguousarray(x[lo:lo + batch_size],
-                                                   dtype=np.float32)).to(dev)  # (b, …)
+        xb = torch.from_numpy(np.ascontiguousarray(x[lo:lo + batch_size])
+                              ).to(dev, dtype)  # (b, …)
         s = custom(xb) if callable(custom) else per_sample_error(model(xb)["x_hat"], xb, kind)
-        out.append(s.float().reshape(-1).cpu().numpy())
+        out.append(s.to(dtype).reshape(-1).cpu().numpy())
         if bar is not None:
             bar.update(xb.shape[0])
-    scores = np.concatenate(out) if out else np.zeros(0, dtype=np.float32)
+    empty = np.zeros(0, dtype=np.float64 if dtype == torch.float64 else np.float32)
+    scores = np.concatenate(out) if out else empty
     if scores.shape[0] != x.shape[0]:
         raise RuntimeError(f"anomaly_score returned {scores.shape[0]} scores for "
                            f"{x.shape[0]} samples")  # a model bug, not the user's
@@ -236,10 +240,9 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
         X = self._validate(X, reset=True)
         val_x = self._validate(X_val, reset=False, name="X_val") if X_val is not None else None
         self.model_ = self._model_for(X)
-        self.decision_scores_ = anomaly_scores(self.model_, X, self.batch_size
-                                               ).astype(np.float64)
+        self.decision_scores_ = self._scores(X)
         if val_x is not None and self.quantile is not None:
-            val = anomaly_scores(self.model_, val_x, self.batch_size)
+            val = self._scores(val_x)
             self.threshold_ = quantile_threshold(val, self.quantile)
         else:
             self.threshold_ = contamination_threshold(self.decision_scores_,
@@ -281,8 +284,15 @@ class AutoencoderDetector(OutlierMixin, BaseEstimator):
     def decision_function(self, X: np.ndarray) -> np.ndarray:
         """Anomaly score of each sample (n,) float64: higher = more abnormal (PyOD)."""
         self._check_fitted()
-        x = self._validate(X, reset=False)
-        return anomaly_scores(self.model_, x, self.batch_size).astype(np.float64)
+        return self._scores(self._validate(X, reset=False))
+
+    def _scores(self, x: np.ndarray) -> np.ndarray:
+        """Scores (n,) float64 of validated ``x``, computed by a float64 copy of the model
+        on the CPU: in float32 a sample's score changes with the batch it is scored in
+        (BLAS sums in another order, ~1e-7 relative), and scikit-learn requires the
+        scores of a subset to equal the subset of the scores."""
+        scorer = copy.deepcopy(self.model_).to("cpu", torch.float64)
+        return anomaly_scores(scorer, x, self.batch_size, dtype=torch.float64)
 
     def score_samples(self, X: np.ndarray) -> np.ndarray:
         """Negated anomaly score (n,): higher = more normal (scikit-learn convention)."""
