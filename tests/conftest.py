@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -74,11 +75,21 @@ def make_blobs_images(n: int, size: int = 8, channels: int = 1, seed: int = 0
     return np.clip(x, 0, 1).astype(np.float32), y.astype(np.int64)
 
 
+def _stored(x: np.ndarray) -> np.ndarray:
+    """Blob pixels as the tests' .npz files hold them: float32, or with
+    ``AEKIT_TEST_UINT8=1`` quantised to uint8, so the whole suite can be run through the
+    uint8 storage path (:class:`aekit.data.dataset.U8Images`) as MNIST and photo folders
+    take it."""
+    if os.environ.get("AEKIT_TEST_UINT8") == "1":
+        return np.round(x * 255).astype(np.uint8)
+    return x
+
+
 def blobs_npz(path: Path, n_train: int = 96, n_test: int = 32) -> str:
     """Write 4-class blob images (train seed 1, test seed 2) to ``path``; its ``npz:`` spec."""
     x_tr, y_tr = make_blobs_images(n_train, seed=1)
     x_te, y_te = make_blobs_images(n_test, seed=2)
-    np.savez(path, x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te)
+    np.savez(path, x_train=_stored(x_tr), y_train=y_tr, x_test=_stored(x_te), y_test=y_te)
     return f"npz:{path}"
 
 
@@ -99,7 +110,7 @@ def tiny_npz(tmp_path: Path) -> str:
     x_tr, y_tr = make_blobs_images(96, seed=1)
     x_te, y_te = make_blobs_images(32, seed=2)
     path = tmp_path / "tiny.npz"
-    np.savez(path, x_train=x_tr, y_train=y_tr, x_test=x_te, y_test=y_te)
+    np.savez(path, x_train=_stored(x_tr), y_train=y_tr, x_test=_stored(x_te), y_test=y_te)
     return f"npz:{path}"
 
 

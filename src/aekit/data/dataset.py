@@ -4,6 +4,13 @@ A dataset is plain NumPy in memory: the training engine turns it into tensors, t
 evaluation code reads its fixed test split, the run directory records its
 ``fingerprint``. Nothing here imports torch.
 
+8-bit images (MNIST, CIFAR-10, ``folder:``, uint8 ``npy:``) are *stored* as their uint8
+pixels in a :class:`U8Images` — a quarter of the memory of float32 — and *read* as
+float32 in [0, 1]: indexing, ``len``, ``shape`` and ``np.asarray`` give exactly the
+values a float32 array would hold (``pixel / 255`` in float32), so a reader never sees
+the storage. The training engine takes :attr:`U8Images.raw` and converts each batch
+(:mod:`aekit.engine.batches`).
+
 Split policy (for sources without an official split): a permutation of the samples
 drawn from ``numpy.random.default_rng(SPLIT_SEED)``; the first
 ``max(1, round(TEST_FRACTION * n))`` permuted indices (for ``n >= 2``) are the test
@@ -14,8 +21,9 @@ their file order. The same input therefore always gives the same split.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -25,11 +33,99 @@ SPLIT_SEED = 0
 TEST_FRACTION = 0.2
 
 
+class U8Images:
+    """Images stored as uint8 pixels ``raw`` (N, …), read as float32 ``pixel / 255``.
+
+    It stands where a float32 image array stood: ``x[key]`` (any NumPy index) returns a
+    float32 ndarray of the indexed pixels, ``np.asarray(x)`` the whole array as float32
+    (a copy: readers that need everything pay for it, readers that take a slice do not),
+    and ``len``, ``shape``, ``ndim``, ``dtype`` (float32: what is read) and iteration
+    behave as for that array. Arithmetic on the object itself is not defined, so a reader
+    that forgets to index or convert fails loudly instead of computing on 0..255.
+    ``raw`` may be a read-only memory map (a prepared cache, :mod:`aekit.data.cache`).
+    """
+
+    def __init__(self, raw: np.ndarray) -> None:
+        if raw.dtype != np.uint8:
+            raise TypeError(f"U8Images holds uint8 pixels, not {raw.dtype}")
+        self.raw = raw
+
+    dtype = np.dtype(np.float32)
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(int(d) for d in self.raw.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self.raw.ndim
+
+    @property
+    def size(self) -> int:
+        """Number of values (as ``ndarray.size``)."""
+        return int(self.raw.size)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held (the uint8 storage, not the float32 a reader gets)."""
+        return int(self.raw.nbytes)
+
+    def __len__(self) -> int:
+        return int(self.raw.shape[0])
+
+    def __getitem__(self, key: Any) -> np.ndarray:
+        return to_float(np.asarray(self.raw[key]))
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        for i in range(len(self)):
+            yield self[i]
+
+    def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        out = to_float(self.raw)
+        return out if dtype is None else out.astype(dtype, copy=False)
+
+    def reshape(self, *shape: Any) -> np.ndarray:
+        """The whole array as float32, reshaped (a copy, as ``np.asarray(x).reshape``)."""
+        return np.asarray(self).reshape(*shape)
+
+    def astype(self, dtype: Any, copy: bool = True) -> np.ndarray:
+        """The whole array as ``dtype`` (from the float32 values a reader sees)."""
+        return np.asarray(self).astype(dtype, copy=False)
+
+    def min(self) -> np.float32:
+        """Smallest value read (``raw.min() / 255``; computed on the uint8 storage)."""
+        return to_float(np.asarray(self.raw.min()))[()]
+
+    def max(self) -> np.float32:
+        """Largest value read (``raw.max() / 255``; computed on the uint8 storage)."""
+        return to_float(np.asarray(self.raw.max()))[()]
+
+    def take(self, rows: np.ndarray) -> U8Images:
+        """The images at ``rows``, still stored as uint8."""
+        return U8Images(self.raw[rows])
+
+    def __repr__(self) -> str:
+        return f"U8Images(shape={self.shape}, {self.nbytes / 2**20:.1f} MiB uint8)"
+
+
+def to_float(raw: np.ndarray) -> np.ndarray:
+    """uint8 pixels (any shape) → float32 in [0, 1], ``pixel / 255`` exactly rounded."""
+    out = raw.astype(np.float32)
+    np.divide(out, np.float32(255.0), out=out)
+    return out
+
+
+def pick_rows(x: Any, rows: np.ndarray) -> Any:
+    """``x[rows]`` keeping the storage: a :class:`U8Images` stays uint8."""
+    return x.take(rows) if isinstance(x, U8Images) else x[rows]
+
+
 @dataclass
 class Dataset:
     """A loaded dataset with a fixed train/test split and its provenance.
 
-    ``x_*`` layouts: ``image`` → ``(N, C, H, W)`` float32 in [0, 1]; ``vector`` →
+    ``x_*`` layouts: ``image`` → ``(N, C, H, W)`` float32 in [0, 1] (a
+    :class:`U8Images` for 8-bit sources, read as float32); ``vector`` →
     ``(N, D)`` float32; ``photos`` → a list of ``(C, H, W)`` float32 arrays in [0, 1]
     of varying size; ``sequence`` → ``(N, T, …)`` float32 (T frames or time steps).
     ``ids_train`` / ``ids_test`` optionally hold one row id (string) per sample.

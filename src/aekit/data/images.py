@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from aekit.data.dataset import to_float
 from aekit.errors import DataError
 
 IMAGE_EXTENSIONS = frozenset({
@@ -77,7 +78,14 @@ def header_size(source: bytes | str | Path, name: str) -> tuple[int, int]:
 
 def decode_image(data: bytes, name: str, channels: int | None = None,
                  size: tuple[int, int] | None = None) -> np.ndarray:
-    """Decode encoded image ``data`` (file ``name`` for messages) into ``(C, H, W)``."""
+    """Decode encoded image ``data`` (file ``name`` for messages) into ``(C, H, W)``
+    float32 in [0, 1]."""
+    return to_float(decode_pixels(data, name, channels, size))
+
+
+def decode_pixels(data: bytes, name: str, channels: int | None = None,
+                  size: tuple[int, int] | None = None) -> np.ndarray:
+    """:func:`decode_image` as its ``(C, H, W)`` uint8 pixels (a quarter of the memory)."""
     return _decode(data, name, channels, size)[0]
 
 
@@ -137,11 +145,8 @@ def _decode(data: bytes, name: str, channels: int | None, size: tuple[int, int] 
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise DataError(f"{name}: cannot decode image ({msg}); the file is corrupt or "
                         "truncated") from None
-    if a.ndim == 2:
-        a = a[None]
-    else:
-        a = a.transpose(2, 0, 1)
-    return np.ascontiguousarray(a, dtype=np.float32) / np.float32(255.0), stored
+    a = a[None] if a.ndim == 2 else a.transpose(2, 0, 1)
+    return np.ascontiguousarray(a), stored  # (C, H, W) uint8
 
 
 def read_image(path: str | Path, channels: int | None = None,
@@ -170,7 +175,8 @@ def read_image_and_shape(path: str | Path, channels: int | None = None,
         raise DataError(f"{path}: no such file") from None
     except OSError as exc:
         raise DataError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    return _decode(data, str(path), channels, size)
+    pixels, stored = _decode(data, str(path), channels, size)
+    return to_float(pixels), stored
 
 
 def to_uint8_hwc(array: np.ndarray, what: str = "image") -> np.ndarray:
@@ -304,8 +310,21 @@ def physical_memory() -> int:
         return 0
 
 
-def conform(x: np.ndarray, image_size: int | None, channels: int | None) -> np.ndarray:
-    """Apply the optional ``image_size`` (square) and ``channels`` requests to a batch."""
+def conform(x: Any, image_size: int | None, channels: int | None) -> Any:
+    """Apply the optional ``image_size`` (square) and ``channels`` requests to a batch.
+
+    8-bit images (:class:`~aekit.data.dataset.U8Images`) stay uint8 when nothing is
+    asked or gray is repeated into RGB; a resize or RGB → luma computes new values, which
+    are kept as float32."""
+    from aekit.data.dataset import U8Images
+
+    if isinstance(x, U8Images):
+        same = image_size is None or tuple(x.shape[2:]) == (image_size, image_size)
+        if same and channels in (None, x.shape[1]):
+            return x
+        if same and x.shape[1] == 1 and channels == 3:
+            return U8Images(np.repeat(x.raw, 3, axis=1))
+        x = np.asarray(x)
     if image_size is not None and image_size < 1:
         raise DataError(f"image_size must be a positive number of pixels, not {image_size}")
     if image_size is not None:  # refuse, before allocating, what cannot fit in memory

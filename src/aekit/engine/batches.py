@@ -12,7 +12,9 @@ noise whatever batches it is computed in.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
@@ -20,6 +22,23 @@ from aekit.data.corruptions import sample_noise
 from aekit.tasks.pairs import Task
 
 Tensor = torch.Tensor
+
+
+def batch_tensor(x: Any) -> Tensor:
+    """The tensor a :class:`BatchSet` cuts batches from: uint8 for
+    :class:`~aekit.data.dataset.U8Images` (converted per batch), else float32."""
+    from aekit.data.dataset import U8Images
+
+    if isinstance(x, U8Images):
+        raw = x.raw if x.raw.flags.writeable else np.array(x.raw)  # from_numpy needs writable
+        return torch.from_numpy(raw)
+    return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+
+
+def as_float_batch(xb: Tensor) -> Tensor:
+    """A batch as float32 in [0, 1]: uint8 pixels divided by 255 (exactly rounded, as
+    :func:`aekit.data.dataset.to_float`), anything else as it is."""
+    return xb.to(torch.float32).div_(255.0) if xb.dtype == torch.uint8 else xb
 
 
 def mix_seed(*parts: int) -> int:
@@ -67,7 +86,7 @@ class BatchSet(Dataset):
         lo, hi = i * self.batch_size, (i + 1) * self.batch_size
         perm = self._order()
         idx = torch.arange(lo, min(hi, self.x.shape[0])) if perm is None else perm[lo:hi]
-        xb = self.x[idx] if perm is not None else self.x[lo:hi]  # (b, …)
+        xb = as_float_batch(self.x[idx] if perm is not None else self.x[lo:hi])  # (b, …)
         epoch = self.epoch if self.shuffle else 0  # evaluation: same noise every time
         noise = sample_noise(mix_seed(self.seed, epoch, 2), idx)
         pair = self.task.pair(xb, noise)

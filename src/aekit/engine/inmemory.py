@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import torch
 
 from aekit.config import TaskConfig, TrainConfig
 from aekit.log import reporter
@@ -31,7 +30,7 @@ def fit_arrays(model: Autoencoder, x_train: np.ndarray, train_cfg: TrainConfig, 
     """
     import lightning.pytorch as pl
 
-    from aekit.engine.batches import BatchSet, batch_loader
+    from aekit.engine.batches import BatchSet, batch_loader, batch_tensor
     from aekit.engine.history import HistoryWriter
     from aekit.engine.run import quiet_lightning, resolve_precision
     from aekit.engine.system import AutoencoderSystem
@@ -41,13 +40,13 @@ def fit_arrays(model: Autoencoder, x_train: np.ndarray, train_cfg: TrainConfig, 
     t = train_cfg
     pl.seed_everything(t.seed, verbose=False)
     task = build_task(task_cfg or TaskConfig())
-    xt = torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32))
+    xt = batch_tensor(x_train)  # (n, …) uint8 or float32
     train = BatchSet(xt, task, t.batch_size, shuffle=True, seed=t.seed,
                      drop_last=xt.shape[0] > t.batch_size)
     has_val = x_val is not None and len(x_val) > 0
     val = None
     if has_val:
-        val = BatchSet(torch.from_numpy(np.ascontiguousarray(x_val, dtype=np.float32)), task,
+        val = BatchSet(batch_tensor(x_val), task,
                        max(t.batch_size, 256), shuffle=False,
                        seed=(task_cfg or TaskConfig()).eval_seed)
     history = None

@@ -126,7 +126,7 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     import torch
 
     from aekit.data.splits import make_splits
-    from aekit.engine.batches import BatchSet, ImageListSet, batch_loader
+    from aekit.engine.batches import BatchSet, ImageListSet, batch_loader, batch_tensor
     from aekit.engine.history import HistoryWriter
     from aekit.engine.system import AutoencoderSystem
     from aekit.models import build_model
@@ -139,7 +139,7 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     splits = make_splits(cfg.data, t.seed) if splits is None else splits
     task = build_task(cfg.task)
     model = build_model(cfg.model, splits.input_shape)
-    x_train = torch.from_numpy(splits.x_train)
+    x_train = batch_tensor(splits.x_train)  # (n, …) uint8 or float32
     labels = Capability.CONDITION in model.capabilities
     if labels and splits.y_train is None:
         raise DataError(f"{cfg.data.source} has no labels, but this model is conditioned on "
@@ -152,7 +152,7 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
         val = ImageListSet([torch.from_numpy(v) for v in splits.x_val], task,
                            seed=cfg.task.eval_seed, multiple=model.size_multiple)
     else:
-        val = BatchSet(torch.from_numpy(splits.x_val), task, max(t.batch_size, 256),
+        val = BatchSet(batch_tensor(splits.x_val), task, max(t.batch_size, 256),
                        shuffle=False, seed=cfg.task.eval_seed,
                        y=torch.from_numpy(splits.y_val) if labels else None)
     # Without a terminal (logs, CI) one line per epoch replaces the progress bar.

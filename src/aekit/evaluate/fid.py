@@ -108,7 +108,8 @@ def _train(x: np.ndarray, y: np.ndarray, n_classes: int, say: Callable[[str], No
     torch.manual_seed(0)
     net = FeatureNet(x.shape[1], n_classes)
     opt = torch.optim.Adam(net.parameters(), lr=1e-3)
-    xt, yt = torch.from_numpy(x), torch.from_numpy(y).long()  # (n, c, h, w), (n,)
+    xt = torch.from_numpy(np.asarray(x, dtype=np.float32))  # (n, c, h, w) (U8Images: read)
+    yt = torch.from_numpy(y).long()  # (n,)
     n = xt.shape[0]
     batches = -(-n // 128)  # per epoch
     with bars("feature classifier", EPOCHS * batches, "batches") as bar:
@@ -131,7 +132,7 @@ def embed(net: FeatureNet, x: np.ndarray | Tensor, batch: int = 1000
           ) -> tuple[np.ndarray, np.ndarray]:
     """Features (n, 128) and softmax probabilities (n, classes) of images in [0, 1]."""
     net.eval()
-    xt = torch.as_tensor(x, dtype=torch.float32)
+    xt = x if isinstance(x, Tensor) else torch.from_numpy(np.asarray(x, dtype=np.float32))
     feats, probs = [], []
     for lo in range(0, xt.shape[0], batch):
         f, logits = net(xt[lo:lo + batch].clamp(0, 1))

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from aekit.data.dataset import Dataset, labels_or_none, split_indices
+from aekit.data.dataset import Dataset, labels_or_none, pick_rows, split_indices
 from aekit.data.images import conform
 from aekit.data.sources.base import Source, file_fingerprint, u8_images
 from aekit.errors import DataError
@@ -114,8 +114,8 @@ class NpySource(Source):
         notes: list[str] = []
         x, kind = _array_samples(arr, str(path), notes)
         tr, te = split_indices(len(x))
-        return _from_arrays(spec, path, x[tr], None, x[te], None, kind, notes, image_size,
-                            channels)
+        return _from_arrays(spec, path, pick_rows(x, tr), None, pick_rows(x, te), None, kind,
+                            notes, image_size, channels)
 
 
 @register_source("npz")
@@ -151,7 +151,7 @@ class NpzSource(Source):
                         raise DataError(f"{path}: y has {len(y_all)} labels for "
                                         f"{len(x_all)} samples")
                     tr, te = split_indices(len(x_all))
-                    xs = [x_all[tr], x_all[te]]
+                    xs = [pick_rows(x_all, tr), pick_rows(x_all, te)]
                     ys = [None, None] if y_all is None else [y_all[tr], y_all[te]]
                 else:
                     raise DataError(f"{path}: needs arrays x_train and x_test (or x); found "

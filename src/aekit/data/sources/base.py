@@ -11,7 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from aekit.data.dataset import Dataset, short_hash
+from aekit.data.dataset import Dataset, U8Images, short_hash
 from aekit.data.fetch import RemoteSpec, sha256_file
 
 DEFAULT_IMAGE_SIZE = 64  # folder: images are resized to this square side unless told
@@ -33,11 +33,9 @@ class Source:
         raise NotImplementedError
 
 
-def u8_images(x: np.ndarray) -> np.ndarray:
-    """uint8 ``(N, C, H, W)`` → float32 in [0, 1] (one allocation, exact division)."""
-    out = x.astype(np.float32)
-    np.divide(out, np.float32(255.0), out=out)
-    return out
+def u8_images(x: np.ndarray) -> U8Images:
+    """uint8 ``(N, C, H, W)`` kept as uint8, read as float32 in [0, 1] (:class:`U8Images`)."""
+    return U8Images(np.ascontiguousarray(x))
 
 
 def file_fingerprint(path: Path, extra: str = "") -> str:

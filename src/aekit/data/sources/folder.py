@@ -19,8 +19,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from aekit.data.dataset import Dataset, short_hash, split_indices
-from aekit.data.images import decode_image
+from aekit.data.dataset import Dataset, U8Images, short_hash, split_indices
+from aekit.data.images import decode_pixels
 from aekit.data.sources.base import DEFAULT_CHANNELS, DEFAULT_IMAGE_SIZE, Source
 from aekit.errors import DataError
 from aekit.log import LOG
@@ -126,8 +126,8 @@ class FolderSource(Source):
             rel = path.relative_to(root).as_posix()
             try:
                 data = path.read_bytes()
-                arr = decode_image(data, rel, channels=channels,
-                                   size=None if self.native else (size, size))
+                arr = decode_pixels(data, rel, channels=channels,
+                                    size=None if self.native else (size, size))
                 return arr, hashlib.sha256(data).hexdigest(), ""
             except DataError as exc:
                 reason = str(exc).removeprefix(f"{rel}: ").split(";")[0]
@@ -163,14 +163,15 @@ class FolderSource(Source):
                  channels: int) -> Dataset:
         """Stack the (resized) images, label them by class folder, split 80/20 (seeded)."""
         notes = found.notes
-        x = np.stack(found.images)
+        x = U8Images(np.stack(found.images))  # (n, c, size, size) uint8, read as float
         y = np.array(found.labels, dtype=np.int64) if found.classes else None
         tr, te = split_indices(len(x))
         if len(te) == 0:
             notes.append("only 1 image: the test split is empty")
         root = found.root
-        return Dataset(name=spec, kind="image", x_train=x[tr], y_train=None if y is None else
-                       y[tr], x_test=x[te], y_test=None if y is None else y[te],
+        return Dataset(name=spec, kind="image", x_train=x.take(tr),
+                       y_train=None if y is None else y[tr], x_test=x.take(te),
+                       y_test=None if y is None else y[te],
                        classes=found.classes or None, origin=str(root.resolve()),
                        checksums={f"{root.name or root}/ ({len(x)} images)": "unverified"},
                        fingerprint=short_hash(["folder", str(size), str(channels),

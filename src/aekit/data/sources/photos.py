@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aekit.data.dataset import Dataset, short_hash, split_indices
+from aekit.data.dataset import Dataset, short_hash, split_indices, to_float
 from aekit.data.fetch import AptSource, FileSpec, RemoteSpec, checksum_status, ensure
 from aekit.data.images import convert_channels, decode_image
-from aekit.data.sources.base import DEFAULT_CHANNELS, Source, u8_images
+from aekit.data.sources.base import DEFAULT_CHANNELS, Source
 from aekit.data.sources.folder import FolderImages, FolderSource
 from aekit.errors import DataError
 from aekit.registry import register_source
@@ -91,7 +91,7 @@ class NaturalImagesSource(Source):
             checksums[name] = "ok" if digest == NATURAL_DIGESTS[name] else "unverified"
             digests.append(f"{name}:{digest}")
             a = raw[None] if raw.ndim == 2 else raw.transpose(2, 0, 1)
-            photos[name] = convert_channels(u8_images(a[None]), channels)[0]
+            photos[name] = convert_channels(to_float(a[None]), channels)[0]
         notes = [f"test photos: {', '.join(NATURAL_TEST)}"]
         changed = [n for n, s in checksums.items() if s != "ok"]
         if changed:
@@ -202,7 +202,8 @@ class PhotosSource(FolderSource):
     def assemble(self, spec: str, found: FolderImages, *, size: int,
                  channels: int) -> Dataset:
         """Native-size photos, split 80/20 by photo (seeded), named by relative path."""
-        root, images, parts, notes = found.root, found.images, found.parts, found.notes
+        root, parts, notes = found.root, found.parts, found.notes
+        images = [to_float(im) for im in found.images]  # (c, h, w) float32 each
         names = np.array([p.split(":", 1)[0] for p in parts])
         tr, te = split_indices(len(images))
         if len(te) == 0:

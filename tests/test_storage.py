@@ -1,0 +1,75 @@
+"""8-bit images are stored as uint8 and read as float32: same numbers, a quarter the memory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from aekit.data.dataset import U8Images, pick_rows, to_float
+from aekit.engine.batches import as_float_batch, batch_tensor
+
+
+def test_u8images_reads_exactly_what_a_float32_array_holds() -> None:
+    raw = np.random.default_rng(0).integers(0, 256, size=(5, 1, 3, 4), dtype=np.uint8)
+    ref = raw.astype(np.float32) / np.float32(255.0)  # the float path every source had
+    x = U8Images(raw)
+    assert x.shape == (5, 1, 3, 4) and len(x) == 5 and x.ndim == 4 and x.dtype == np.float32
+    assert np.array_equal(np.asarray(x), ref) and np.asarray(x).dtype == np.float32
+    assert np.array_equal(x[1:3], ref[1:3]) and np.array_equal(x[[4, 0]], ref[[4, 0]])
+    assert np.array_equal(x[2], ref[2]) and np.array_equal(x[:, 0, 1], ref[:, 0, 1])
+    assert np.array_equal(np.stack(list(x)), ref)
+    assert x.nbytes == raw.nbytes == ref.nbytes // 4
+    kept = pick_rows(x, np.array([3, 1]))
+    assert isinstance(kept, U8Images) and np.array_equal(np.asarray(kept), ref[[3, 1]])
+    assert np.array_equal(pick_rows(ref, np.array([3, 1])), ref[[3, 1]])
+    with pytest.raises(TypeError):
+        x * 2.0  # noqa: B018 - arithmetic on the storage itself must fail, not see 0..255
+    with pytest.raises(TypeError):
+        U8Images(ref)
+
+
+def test_every_pixel_value_converts_per_batch_exactly_as_the_float_path() -> None:
+    raw = np.arange(256, dtype=np.uint8).reshape(1, 1, 16, 16)
+    t = batch_tensor(U8Images(raw))
+    assert t.dtype == torch.uint8
+    assert np.array_equal(as_float_batch(t).numpy(), to_float(raw))
+    assert np.array_equal(to_float(raw), raw.astype(np.float32) / np.float32(255.0))
+    f = batch_tensor(to_float(raw))
+    assert f.dtype == torch.float32 and as_float_batch(f) is f
+    ro = raw.copy()
+    ro.flags.writeable = False  # a read-only memory map
+    assert np.array_equal(batch_tensor(U8Images(ro)).numpy(), raw)
+
+
+def test_a_uint8_source_trains_and_scores_exactly_as_its_float32_copy(tmp_path: Path) -> None:
+    """The same images as a uint8 .npy (stored uint8, converted per batch) and as a
+    float32 .npy (the float path): identical losses every epoch and identical metrics."""
+    import aekit
+    from aekit.config import RunConfig
+    from aekit.data import load_dataset
+
+    rng = np.random.default_rng(0)
+    raw = rng.integers(0, 256, size=(96, 1, 8, 8), dtype=np.uint8)
+    np.save(tmp_path / "u8.npy", raw)
+    np.save(tmp_path / "f32.npy", raw.astype(np.float32) / np.float32(255.0))
+    assert isinstance(load_dataset(f"npy:{tmp_path / 'u8.npy'}").x_train, U8Images)
+    assert isinstance(load_dataset(f"npy:{tmp_path / 'f32.npy'}").x_train, np.ndarray)
+    runs = {}
+    for name in ("u8", "f32"):
+        runs[name] = aekit.train(RunConfig(), tmp_path / f"run-{name}", quiet=True, overrides=[
+            f"data.source=npy:{tmp_path / name}.npy", "model.name=conv",
+            "model.filters=[4,8]", "model.latent_dim=3", "train.epochs=2",
+            "train.batch_size=16", "task.name=denoise", "task.noise=gaussian:0.2"])
+    hist = {k: (r / "history.csv").read_text().splitlines() for k, r in runs.items()}
+    losses = {k: [line.split(",")[1:3] for line in h[1:]] for k, h in hist.items()}
+    assert len(losses["u8"]) == 2 and losses["u8"] == losses["f32"]
+    metrics = {k: json.loads((r / "metrics.json").read_text()) for k, r in runs.items()}
+    for m in metrics.values():
+        m.pop("data", None)  # names the file, which differs
+        m.pop("seconds", None)
+    assert metrics["u8"]["metrics"]["psnr"] > 0 and set(metrics["u8"]["baselines"]) >= {"pca"}
+    assert metrics["u8"] == metrics["f32"]  # model, noisy input and every baseline
