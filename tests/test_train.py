@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -246,19 +247,52 @@ def test_set_threads_uses_the_cores_and_warns_when_the_machine_is_busy(
     before = torch.get_num_threads()
     try:
         monkeypatch.setattr("aekit.engine.run.usable_cores", lambda: 2)
-        monkeypatch.setattr("os.getloadavg", lambda: (0.2, 0.2, 0.2))
+        monkeypatch.setattr("aekit.engine.run.others_busy_cores", lambda: 0.2)
         with caplog.at_level("WARNING", logger="aekit"):
             assert real_set_threads(None) == 2 and torch.get_num_threads() == 2
             assert real_set_threads(1) == 1 and torch.get_num_threads() == 1
         assert not caplog.records
-        monkeypatch.setattr("os.getloadavg", lambda: (1.9, 1.0, 1.0))
+        monkeypatch.setattr("aekit.engine.run.others_busy_cores", lambda: 1.9)
         with caplog.at_level("WARNING", logger="aekit"):
             real_set_threads(None)
         (rec,) = caplog.records
-        assert "already busy (load 1.9 on 2 cores)" in rec.getMessage()
+        assert "already busy (other processes use 1.9 of 2 cores)" in rec.getMessage()
         assert "train.threads" in rec.getMessage()
     finally:
         torch.set_num_threads(before)
+
+
+def test_others_busy_cores_counts_other_processes_not_this_one() -> None:
+    """This process spinning does not make the machine look busy; a child spinning does."""
+    import subprocess
+    import sys
+    import threading
+
+    from aekit.engine.run import others_busy_cores
+
+    stop = threading.Event()
+
+    def spin() -> None:
+        while not stop.is_set():
+            sum(range(1000))
+
+    t = threading.Thread(target=spin)
+    t.start()
+    try:
+        own = others_busy_cores(0.5)
+    finally:
+        stop.set()
+        t.join()
+    child = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\n"
+                              "while time.time() - t < 3: pass"])
+    try:
+        time.sleep(0.3)
+        other = others_busy_cores(0.5)
+    finally:
+        child.kill()
+        child.wait()
+    assert own is not None and other is not None
+    assert other - own > 0.5, (own, other)  # the child's core shows, this thread's does not
 
 
 def test_threads_must_be_a_positive_count() -> None:

@@ -385,23 +385,43 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def others_busy_cores(window: float = 0.2) -> float | None:
+    """How many cores *other* processes kept busy over the last ``window`` seconds:
+    the machine's busy CPU time (``/proc/stat``) minus this process's own (all its
+    threads, ``/proc/self/stat``), divided by the window. ``None`` where ``/proc`` is
+    not there. The load average would count this process's own recent work — the
+    second job of ``aekit demo`` saw its first job's load and called the machine busy."""
+    def sample() -> tuple[float, float]:
+        with open("/proc/stat") as f:  # cpu user nice system idle iowait irq softirq steal
+            v = [int(t) for t in f.readline().split()[1:9]]
+        with open("/proc/self/stat") as f:
+            own = f.read().rsplit(")", 1)[1].split()  # fields after the command name
+        return float(sum(v) - v[3] - v[4]), float(int(own[11]) + int(own[12]))
+
+    try:
+        tick = float(os.sysconf("SC_CLK_TCK"))
+        busy0, own0 = sample()
+        time.sleep(window)
+        busy1, own1 = sample()
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0.0, (busy1 - busy0) - (own1 - own0)) / tick / window
+
+
 def set_threads(threads: int | None) -> int:
     """Give PyTorch ``threads`` intra-op threads (default: the usable cores), and say in
-    one line when the machine is already busy — two jobs on the same cores each run
-    slower than alone. Returns the thread count set."""
+    one line when other processes already keep the cores busy — two jobs on the same
+    cores each run slower than alone. Returns the thread count set."""
     import torch
 
     cores = usable_cores()
     n = threads or cores
     torch.set_num_threads(n)
-    try:
-        load = os.getloadavg()[0]  # runnable processes, 1-minute average
-    except OSError:  # pragma: no cover - no load average on this system
-        return n
-    if load >= 0.75 * cores:
-        LOG.warning(f"the machine is already busy (load {load:.1f} on {cores} core"
-                    f"{'s' if cores > 1 else ''}): this job will run slower than alone; "
-                    f"--set train.threads=N limits its threads")
+    others = others_busy_cores()
+    if others is not None and others >= 0.75 * cores:
+        LOG.warning(f"the machine is already busy (other processes use {others:.1f} of "
+                    f"{cores} core{'s' if cores > 1 else ''}): this job will run slower "
+                    f"than alone; --set train.threads=N limits its threads")
     return n
 
 
