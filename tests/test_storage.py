@@ -73,3 +73,19 @@ def test_a_uint8_source_trains_and_scores_exactly_as_its_float32_copy(tmp_path: 
         m.pop("seconds", None)
     assert metrics["u8"]["metrics"]["psnr"] > 0 and set(metrics["u8"]["baselines"]) >= {"pca"}
     assert metrics["u8"] == metrics["f32"]  # model, noisy input and every baseline
+
+
+def test_batches_have_the_float_paths_strides_also_on_a_length_one_channel() -> None:
+    """An (N, H, W) array given a channel axis by a view has stride 1 there; the float
+    path's conversion made a fresh array, so the uint8 storage must too, or PyTorch picks
+    channels-last kernels and a conv's losses move in the 5th digit (seen on
+    Fashion-MNIST before this was fixed)."""
+    gray = np.random.default_rng(0).integers(0, 256, size=(6, 5, 7), dtype=np.uint8)
+    view = gray[:, None]  # (6, 1, 5, 7), strides (35, 1, 7, 1)
+    x = U8Images(view)
+    ref = torch.from_numpy(to_float(view))  # the float path: strides (35, 35, 7, 1)
+    assert x.raw.strides == (35, 35, 7, 1)  # bytes = elements for uint8
+    assert batch_tensor(x).stride() == ref.stride()
+    batch = as_float_batch(batch_tensor(x)[torch.tensor([4, 1])])
+    assert batch.stride() == ref[[4, 1]].stride() and torch.equal(batch, ref[[4, 1]])
+    assert np.shares_memory(x.raw, gray)  # no copy was needed

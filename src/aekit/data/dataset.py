@@ -48,7 +48,7 @@ class U8Images:
     def __init__(self, raw: np.ndarray) -> None:
         if raw.dtype != np.uint8:
             raise TypeError(f"U8Images holds uint8 pixels, not {raw.dtype}")
-        self.raw = raw
+        self.raw = canonical(raw)
 
     dtype = np.dtype(np.float32)
 
@@ -106,6 +106,23 @@ class U8Images:
 
     def __repr__(self) -> str:
         return f"U8Images(shape={self.shape}, {self.nbytes / 2**20:.1f} MiB uint8)"
+
+
+def canonical(a: np.ndarray) -> np.ndarray:
+    """``a`` C-contiguous with the strides a fresh array of its shape has, also on its
+    length-1 axes (a view where it already is contiguous, else a copy).
+
+    A view such as ``x[:, None]`` of an (N, H, W) array is contiguous yet has stride 1 on
+    its channel axis; PyTorch then takes the batches cut from it for channels-last and
+    runs different convolution kernels — the same values, different rounding (a conv's
+    first-epoch loss moved in the 5th digit). The float32 path never saw this, because
+    converting made a fresh array."""
+    a = np.ascontiguousarray(a)
+    want = tuple(int(np.prod(a.shape[i + 1:], dtype=np.int64)) * a.itemsize
+                 for i in range(a.ndim))
+    if a.strides == want:
+        return a
+    return np.lib.stride_tricks.as_strided(a, a.shape, want, writeable=a.flags.writeable)
 
 
 def to_float(raw: np.ndarray) -> np.ndarray:
