@@ -18,7 +18,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "aekit"
 # (layer, module prefixes), lowest first; the longest matching prefix decides.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("core", ("aekit.errors", "aekit.registry", "aekit.config", "aekit.capabilities",
-              "aekit.log")),
+              "aekit.log", "aekit.machine")),
     ("domain", ("aekit.data", "aekit.models", "aekit.nn", "aekit.losses", "aekit.tasks.pairs",
                 "aekit.classify", "aekit.recipes")),
     ("engine", ("aekit.engine", "aekit.io", "aekit.rundata", "aekit.tasks.infer",

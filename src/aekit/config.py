@@ -43,6 +43,10 @@ class DataConfig:
     # photos: more photo sources (e.g. mate-photos, photos:DIR) whose every photo joins
     # the training patches only; validation and test photos stay the main source's
     extra_photos: list[str] = field(default_factory=list)
+    # folder: larger than this (decoded, uint8) is streamed from a memory-mapped prepared
+    # cache instead of held in RAM: "50%" of this machine's RAM, "4GB", "500MiB", bytes,
+    # 0 = always stream, "inf" = never (parse_size)
+    memory_budget: str = "50%"
 
 
 @dataclass
@@ -144,6 +148,9 @@ class TrainConfig:
     precision: str = "auto"  # auto = bf16-mixed on GPUs that support it, else 32
     grad_clip: float | None = None
     threads: int | None = None  # intra-op threads; None = the cores this process may use
+    # DataLoader worker processes that cut (and pair) batches; None = 0 for data held in
+    # RAM (cutting by index is faster in-process), min(2, cores) for streamed data
+    num_workers: int | None = None
     # Lightning loggers beside history.csv (RUN/logs/NAME): csv | tensorboard | mlflow
     loggers: list[str] = field(default_factory=list)
 
@@ -163,6 +170,34 @@ OPTIMIZER_LR: dict[str, float] = {"adam": 1e-3, "rmsprop": 1e-2, "adadelta": 1.0
 # Momentum where the optimizer takes one: SGD keeps aekit's 0.9 (plain SGD at lr 1e-3 is
 # too slow to be a useful default), RMSprop PyTorch's 0.
 OPTIMIZER_MOMENTUM: dict[str, float] = {"sgd": 0.9, "rmsprop": 0.0}
+
+
+SIZE_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+              "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def parse_size(text: str | int | float, total: int, what: str = "data.memory_budget"
+               ) -> float:
+    """A size in bytes from ``"50%"`` (of ``total``), ``"4GB"``, ``"500MiB"``, a number
+    of bytes, or ``"inf"`` (no limit); a :class:`ConfigError` names the forms otherwise."""
+    raw = str(text).strip().upper().replace(" ", "")
+    try:
+        if raw in ("INF", "NONE", "UNLIMITED"):
+            return math.inf
+        if raw.endswith("%"):
+            share = float(raw[:-1])
+            if not 0 <= share <= 100:
+                raise ValueError
+            return share / 100 * total
+        number = raw.rstrip("KMGTIB")
+        value = float(number) * SIZE_UNITS[raw[len(number):]]
+        if not (value >= 0 and math.isfinite(value)):
+            raise ValueError
+        return value
+    except (ValueError, KeyError):
+        raise ConfigError(f"{what}={text!r} is not a size; write e.g. 50% (of RAM), 4GB, "
+                          f"500MiB, a number of bytes, 0 (always stream) or inf (never)"
+                          ) from None
 
 
 def _default_model() -> ModelConfig:
@@ -499,6 +534,10 @@ def validate(cfg: RunConfig) -> None:
     if t.threads is not None and not 1 <= t.threads <= 1024:
         raise ConfigError(f"train.threads must be 1…1024 (or null: the cores this process "
                           f"may use); got {t.threads}")
+    if t.num_workers is not None and not 0 <= t.num_workers <= 64:
+        raise ConfigError(f"train.num_workers must be 0…64 (or null: chosen from the data); "
+                          f"got {t.num_workers}")
+    parse_size(cfg.data.memory_budget, 1)
     if not 0.0 <= cfg.data.val_fraction < 1.0:
         raise ConfigError(f"data.val_fraction must be in [0, 1); got {cfg.data.val_fraction}")
     if cfg.data.train_classes is not None and (

@@ -45,6 +45,20 @@ def _cmd_data_fetch(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_prepare(args: argparse.Namespace) -> int:
+    from aekit.data.catalog import prepare
+
+    cache, written = prepare(args.name, image_size=args.image_size, channels=args.channels,
+                             workers=args.workers)
+    n, shape = len(cache.meta["parts"]), "×".join(str(d) for d in cache.meta["shape"])
+    state = f"prepared in {cache.meta['seconds']} s" if written else "already prepared"
+    print(f"{args.name}: {n:,} images of {shape} ({cache.nbytes / 1e6:,.0f} MB uint8) "
+          f"{state}: {cache.path}")
+    print("runs with the same data.image_size and data.channels read it instead of the "
+          "image files; it is rebuilt when a file changes")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's verbs to the ``aekit`` parser."""
     data = sub.add_parser("data", help="list, describe and fetch datasets")
@@ -55,6 +69,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_data_info)
+    p = dsub.add_parser("prepare", help="decode a folder: once into a memory-mapped cache "
+                        "(later runs read no image file; big folders stream from it)")
+    p.add_argument("name", help="folder:PATH")
+    p.add_argument("--image-size", type=int, default=None,
+                   help="square side, as data.image_size (default 64)")
+    p.add_argument("--channels", type=int, default=None, choices=(1, 3),
+                   help="1 = gray, 3 = RGB, as data.channels (default 3)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="decoding processes (default: the usable cores)")
+    p.set_defaults(func=_cmd_data_prepare)
     p = dsub.add_parser("fetch", help="download (or copy) a dataset into the cache, verified")
     p.add_argument("name")
     p.add_argument("--from", dest="from_dir", help="a local directory that holds the files")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -75,6 +76,26 @@ def summarize(ds: Dataset) -> dict:
 def describe(name: str) -> dict:
     """Load ``name`` (fetching it if needed) and summarise it; see :func:`summarize`."""
     return summarize(load_dataset(name))
+
+
+def prepare(name: str, *, image_size: int | None = None, channels: int | None = None,
+            workers: int | None = None) -> tuple[Any, bool]:
+    """Decode ``name`` (a ``folder:PATH``) once into its memory-mapped prepared cache
+    (:mod:`aekit.data.cache`); returns the opened cache and whether it was written now
+    (False: it was already complete). Other sources are refused in one line."""
+    src, arg, cls = parse_spec(name)
+    if not getattr(cls, "preparable", False):
+        why = ("keeps photos at their native sizes, which one array cannot hold"
+               if cls.kind == "photos" else "loads without decoding image files")
+        raise DataError(f"only folder:PATH can be prepared; {src} {why}")
+    if channels not in (None, 1, 3):
+        raise DataError(f"channels must be 1 (grayscale) or 3 (RGB), not {channels}")
+    if image_size is not None and image_size < 1:
+        raise DataError(f"image_size must be a positive number of pixels, not {image_size}")
+    if workers is not None and workers < 1:
+        raise DataError(f"--workers must be at least 1, not {workers}")
+    return cls().prepare_spec(name.strip(), arg, image_size=image_size, channels=channels,
+                              workers=workers)
 
 
 def fetch(name: str, source_dir: str | None = None) -> Path:

@@ -34,7 +34,7 @@ TEST_FRACTION = 0.2
 
 
 class U8Images:
-    """Images stored as uint8 pixels ``raw`` (N, …), read as float32 ``pixel / 255``.
+    """Images stored as uint8 pixels, read as float32 ``pixel / 255``.
 
     It stands where a float32 image array stood: ``x[key]`` (any NumPy index) returns a
     float32 ndarray of the indexed pixels, ``np.asarray(x)`` the whole array as float32
@@ -42,39 +42,66 @@ class U8Images:
     and ``len``, ``shape``, ``ndim``, ``dtype`` (float32: what is read) and iteration
     behave as for that array. Arithmetic on the object itself is not defined, so a reader
     that forgets to index or convert fails loudly instead of computing on 0..255.
-    ``raw`` may be a read-only memory map (a prepared cache, :mod:`aekit.data.cache`).
+
+    ``store`` holds the pixels (N, …); ``rows`` (None = all, in order) picks the rows of
+    ``store`` this object shows, so a split of a memory-mapped ``store`` (a prepared
+    cache, :mod:`aekit.data.cache`) is a list of row numbers, not a copy in RAM. A
+    memory-mapped store is pickled as its file ``path`` and mapped again on unpickling
+    (a loader worker or another rank never receives the pixels through a pipe).
     """
 
-    def __init__(self, raw: np.ndarray) -> None:
+    def __init__(self, raw: np.ndarray, rows: np.ndarray | None = None,
+                 path: str | None = None) -> None:
         if raw.dtype != np.uint8:
             raise TypeError(f"U8Images holds uint8 pixels, not {raw.dtype}")
-        self.raw = canonical(raw)
+        self.store = canonical(raw)
+        self.rows = None if rows is None else np.asarray(rows, dtype=np.int64)
+        self.path = path  # the .npy file ``store`` maps (None: held in memory)
 
     dtype = np.dtype(np.float32)
 
     @property
+    def mapped(self) -> bool:
+        """True when the pixels stay in a file (read-only memory map), not in RAM."""
+        return self.path is not None
+
+    @property
+    def raw(self) -> np.ndarray:
+        """The uint8 pixels of the rows shown (N, …): ``store`` itself when every row is
+        shown, else a copy of the rows picked."""
+        return self.store if self.rows is None else self.store[self.rows]
+
+    @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(int(d) for d in self.raw.shape)
+        n = self.store.shape[0] if self.rows is None else len(self.rows)
+        return (int(n), *(int(d) for d in self.store.shape[1:]))
 
     @property
     def ndim(self) -> int:
-        return self.raw.ndim
+        return self.store.ndim
 
     @property
     def size(self) -> int:
         """Number of values (as ``ndarray.size``)."""
-        return int(self.raw.size)
+        return int(np.prod(self.shape, dtype=np.int64))
 
     @property
     def nbytes(self) -> int:
-        """Bytes held (the uint8 storage, not the float32 a reader gets)."""
-        return int(self.raw.nbytes)
+        """Bytes of pixels shown (uint8, not the float32 a reader gets)."""
+        return self.size
 
     def __len__(self) -> int:
-        return int(self.raw.shape[0])
+        return self.shape[0]
+
+    def pixels(self, key: Any = slice(None)) -> np.ndarray:
+        """The uint8 pixels at ``key`` (any NumPy index on the rows shown), in RAM."""
+        if self.rows is None:
+            return np.array(self.store[key]) if self.mapped else np.asarray(self.store[key])
+        head, rest = (key[0], key[1:]) if isinstance(key, tuple) and key else (key, ())
+        return np.asarray(self.store[(self.rows[head], *rest)])
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        return to_float(np.asarray(self.raw[key]))
+        return to_float(self.pixels(key))
 
     def __iter__(self) -> Iterator[np.ndarray]:
         for i in range(len(self)):
@@ -92,20 +119,42 @@ class U8Images:
         """The whole array as ``dtype`` (from the float32 values a reader sees)."""
         return np.asarray(self).astype(dtype, copy=False)
 
+    def _extreme(self, pick: Any) -> np.float32:
+        # in blocks of rows: a memory-mapped store is never read into RAM whole
+        step = max(1, 2**24 // max(1, self.size // max(1, len(self))))
+        vals = [pick(self.pixels(slice(i, i + step))) for i in range(0, len(self), step)]
+        return to_float(np.asarray(pick(np.asarray(vals, dtype=np.uint8))))[()]
+
     def min(self) -> np.float32:
-        """Smallest value read (``raw.min() / 255``; computed on the uint8 storage)."""
-        return to_float(np.asarray(self.raw.min()))[()]
+        """Smallest value read (``min / 255``; computed on the uint8 storage)."""
+        return self._extreme(np.min)
 
     def max(self) -> np.float32:
-        """Largest value read (``raw.max() / 255``; computed on the uint8 storage)."""
-        return to_float(np.asarray(self.raw.max()))[()]
+        """Largest value read (``max / 255``; computed on the uint8 storage)."""
+        return self._extreme(np.max)
 
-    def take(self, rows: np.ndarray) -> U8Images:
-        """The images at ``rows``, still stored as uint8."""
-        return U8Images(self.raw[rows])
+    def take(self, rows: Any) -> U8Images:
+        """The images at ``rows`` (indices, a mask or a slice), still stored as uint8: a
+        copy for pixels held in memory, a list of rows over a memory-mapped store."""
+        if not self.mapped:
+            return U8Images(self.raw[rows])
+        shown = np.arange(self.store.shape[0]) if self.rows is None else self.rows
+        return U8Images(self.store, rows=shown[rows], path=self.path)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if self.mapped:
+            state["store"] = None  # mapped again from ``path``
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        if self.store is None:
+            self.store = canonical(np.load(self.path, mmap_mode="r"))
 
     def __repr__(self) -> str:
-        return f"U8Images(shape={self.shape}, {self.nbytes / 2**20:.1f} MiB uint8)"
+        where = f", mapped from {self.path}" if self.mapped else ""
+        return f"U8Images(shape={self.shape}, {self.nbytes / 2**20:.1f} MiB uint8{where})"
 
 
 def canonical(a: np.ndarray) -> np.ndarray:

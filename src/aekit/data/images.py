@@ -300,16 +300,6 @@ def convert_channels(x: np.ndarray, channels: int) -> np.ndarray:
                     "use channels 1 or 3")
 
 
-def physical_memory() -> int:
-    """This machine's RAM in bytes (0 where the platform does not say)."""
-    import os
-
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, ValueError, OSError):
-        return 0
-
-
 def conform(x: Any, image_size: int | None, channels: int | None) -> Any:
     """Apply the optional ``image_size`` (square) and ``channels`` requests to a batch.
 
@@ -330,6 +320,8 @@ def conform(x: Any, image_size: int | None, channels: int | None) -> Any:
     if image_size is not None:  # refuse, before allocating, what cannot fit in memory
         c = channels or (x.shape[1] if x.ndim == 4 else 1)
         need = x.shape[0] * c * image_size * image_size * 4  # float32 after resizing
+        from aekit.machine import physical_memory
+
         have = physical_memory()
         if have and need > 0.8 * have:
             raise DataError(f"data.image_size={image_size} makes {x.shape[0]} images of "

@@ -74,7 +74,8 @@ def load_dataset_for(cfg: DataConfig) -> Dataset:
     """Load the dataset named in ``cfg``."""
     from aekit.data import load_dataset
 
-    return load_dataset(cfg.source, image_size=cfg.image_size, channels=cfg.channels)
+    return load_dataset(cfg.source, image_size=cfg.image_size, channels=cfg.channels,
+                        memory_budget=cfg.memory_budget)
 
 
 def sample_shape(cfg: DataConfig, ds: Dataset) -> tuple[int, ...]:

@@ -11,8 +11,8 @@ noise whatever batches it is computed in.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -24,21 +24,71 @@ from aekit.tasks.pairs import Task
 Tensor = torch.Tensor
 
 
-def batch_tensor(x: Any) -> Tensor:
-    """The tensor a :class:`BatchSet` cuts batches from: uint8 for
-    :class:`~aekit.data.dataset.U8Images` (converted per batch), else float32."""
+class MappedRows:
+    """Rows of memory-mapped uint8 images (:class:`~aekit.data.dataset.U8Images` over a
+    prepared cache) indexed like a tensor: ``rows[idx]`` reads just those rows from the
+    file into a fresh uint8 tensor. It pickles as the file's path and row list, so a
+    loader worker maps the file itself instead of receiving pixels."""
+
+    def __init__(self, images: Any) -> None:
+        self.images = images  # a mapped U8Images
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.images.shape
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, key: Tensor | slice) -> Tensor:
+        key = key.numpy() if isinstance(key, Tensor) else key
+        return torch.from_numpy(self.images.pixels(key))  # (b, …) uint8, in RAM
+
+
+def batch_tensor(x: Any) -> Tensor | MappedRows:
+    """What a :class:`BatchSet` cuts batches from: a uint8 tensor for
+    :class:`~aekit.data.dataset.U8Images` held in RAM (converted per batch), the file's
+    rows for memory-mapped ones (:class:`MappedRows`: read per batch), else float32."""
     from aekit.data.dataset import U8Images
 
     if isinstance(x, U8Images):
-        raw = x.raw if x.raw.flags.writeable else np.array(x.raw)  # from_numpy needs writable
-        return torch.from_numpy(raw)
+        if x.mapped:
+            return MappedRows(x)
+        raw = x.raw
+        return torch.from_numpy(raw if raw.flags.writeable else np.array(raw))
     return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
+
+
+def is_streamed(x: Tensor | MappedRows) -> bool:
+    """True when batches are read from a file (prepared cache), not cut from RAM."""
+    return isinstance(x, MappedRows)
 
 
 def as_float_batch(xb: Tensor) -> Tensor:
     """A batch as float32 in [0, 1]: uint8 pixels divided by 255 (exactly rounded, as
     :func:`aekit.data.dataset.to_float`), anything else as it is."""
     return xb.to(torch.float32).div_(255.0) if xb.dtype == torch.uint8 else xb
+
+
+class RawBatch(NamedTuple):
+    """A batch as a loader worker cuts it: the samples as stored (uint8 pixels), their
+    indices, the seed of their noise stream and their labels. The trainer process turns
+    it into its (input, target) pair (:func:`finish_batch`, from
+    ``AutoencoderSystem.on_before_batch_transfer``): a float32 pair would cross from the
+    worker through shared memory at 4–8× the bytes, which cost streamed training a
+    quarter of its speed."""
+
+    x: Tensor  # (b, …) uint8 or float32, as stored
+    idx: Tensor  # (b,) sample indices: the noise of sample j is keyed by j
+    noise_seed: int
+    y: Tensor | None
+
+
+def finish_batch(batch: RawBatch, task: Task) -> tuple[Tensor, ...]:
+    """The (input, target[, y]) pair of a :class:`RawBatch` — exactly what
+    :meth:`BatchSet.__getitem__` makes in-process."""
+    pair = task.pair(as_float_batch(batch.x), sample_noise(batch.noise_seed, batch.idx))
+    return pair if batch.y is None else (*pair, batch.y)
 
 
 def mix_seed(*parts: int) -> int:
@@ -51,10 +101,15 @@ def mix_seed(*parts: int) -> int:
 
 
 class BatchSet(Dataset):
-    """Batches of an in-memory tensor ``x`` (n, …) as (input, target) pairs."""
+    """Batches of ``x`` (n, …) — a tensor in RAM or :class:`MappedRows` — as (input,
+    target) pairs. An item is a batch number of the current epoch, or ``(epoch, i)``
+    (what :class:`EpochSampler` yields): then the item depends on nothing but its key,
+    and loader worker processes, which hold copies of this object made before
+    ``set_epoch``, still cut the right epoch's batches."""
 
-    def __init__(self, x: Tensor, task: Task, batch_size: int, *, shuffle: bool, seed: int,
-                 drop_last: bool = False, y: Tensor | None = None) -> None:
+    def __init__(self, x: Tensor | MappedRows, task: Task, batch_size: int, *,
+                 shuffle: bool, seed: int, drop_last: bool = False,
+                 y: Tensor | None = None) -> None:
         self.x = x
         self.y = y  # labels, served as a third item for models that condition on them
         self.task = task
@@ -65,53 +120,96 @@ class BatchSet(Dataset):
         self.n_batches = n // batch_size if drop_last and n >= batch_size else -(-n // batch_size)
         self.epoch = 0
         self._perm: Tensor | None = None
+        self._perm_epoch = -1
 
     def set_epoch(self, epoch: int) -> None:
-        if epoch != self.epoch:
-            self.epoch = epoch
-            self._perm = None
+        self.epoch = epoch
 
-    def _order(self) -> Tensor | None:
+    def _order(self, epoch: int) -> Tensor | None:
         if not self.shuffle:
             return None
-        if self._perm is None:
-            g = torch.Generator().manual_seed(mix_seed(self.seed, self.epoch, 1))
+        if self._perm is None or self._perm_epoch != epoch:
+            g = torch.Generator().manual_seed(mix_seed(self.seed, epoch, 1))
             self._perm = torch.randperm(self.x.shape[0], generator=g)
+            self._perm_epoch = epoch
         return self._perm
 
     def __len__(self) -> int:
         return self.n_batches
 
-    def __getitem__(self, i: int) -> tuple[Tensor, ...]:
+    def raw(self, key: int | tuple[int, int]) -> RawBatch:
+        """Batch ``key`` before pairing: the stored samples, indices and noise seed."""
+        epoch, i = key if isinstance(key, tuple) else (self.epoch, key)
         lo, hi = i * self.batch_size, (i + 1) * self.batch_size
-        perm = self._order()
+        perm = self._order(epoch)
         idx = torch.arange(lo, min(hi, self.x.shape[0])) if perm is None else perm[lo:hi]
-        xb = as_float_batch(self.x[idx] if perm is not None else self.x[lo:hi])  # (b, …)
-        epoch = self.epoch if self.shuffle else 0  # evaluation: same noise every time
-        noise = sample_noise(mix_seed(self.seed, epoch, 2), idx)
-        pair = self.task.pair(xb, noise)
-        return pair if self.y is None else (*pair, self.y[idx])
+        xb = self.x[idx] if perm is not None else self.x[lo:hi]  # (b, …) as stored
+        epoch = epoch if self.shuffle else 0  # evaluation: same noise every time
+        return RawBatch(xb, idx, mix_seed(self.seed, epoch, 2),
+                        None if self.y is None else self.y[idx])
+
+    def __getitem__(self, key: int | tuple[int, int]) -> tuple[Tensor, ...] | RawBatch:
+        """The (input, target[, y]) pair of batch ``key`` — or, in a loader worker
+        (``in_worker``), its :class:`RawBatch`, paired in the trainer process."""
+        raw = self.raw(key)
+        return raw if self.in_worker else finish_batch(raw, self.task)
+
+    @property
+    def in_worker(self) -> bool:
+        """True inside a DataLoader worker process."""
+        from torch.utils.data import get_worker_info
+
+        return get_worker_info() is not None
 
 
-class EpochSampler(Sampler[int]):
-    """Yields batch indices in order; ``set_epoch`` (called by Lightning) reshuffles."""
+class EpochSampler(Sampler[Any]):
+    """Yields the keys of an epoch's batches in order; ``set_epoch`` (called by
+    Lightning) reshuffles. A :class:`BatchSet`'s keys are ``(epoch, i)``.
 
-    def __init__(self, batches: BatchSet) -> None:
+    ``epoch_of`` (optional) tells the epoch when an epoch's keys start being drawn.
+    Lightning creates the first iterator of a fit *before* it calls ``set_epoch``, and
+    loader workers draw their first keys as soon as it exists; on ``--resume`` that
+    first epoch is not 0, so the trainer's own epoch counter is asked instead."""
+
+    def __init__(self, batches: Dataset, epoch_of: Callable[[], int] | None = None) -> None:
         self.batches = batches
+        self.epoch = 0
+        self.epoch_of = epoch_of
 
     def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
         self.batches.set_epoch(epoch)
 
-    def __iter__(self) -> Iterator[int]:
-        return iter(range(len(self.batches)))
+    def __iter__(self) -> Iterator[Any]:
+        n = len(self.batches)
+        if not isinstance(self.batches, BatchSet):
+            return iter(range(n))
+        if self.epoch_of is not None:
+            self.set_epoch(self.epoch_of())
+        return ((self.epoch, i) for i in range(n))
 
     def __len__(self) -> int:
         return len(self.batches)
 
 
-def batch_loader(batches: BatchSet) -> DataLoader:
-    """A DataLoader that returns the pre-made batches as they are (batch_size=None)."""
-    return DataLoader(batches, batch_size=None, sampler=EpochSampler(batches), num_workers=0)
+def loader_workers(requested: int | None, x: Tensor | MappedRows) -> int:
+    """``train.num_workers``, or its default: 0 for data in RAM (cutting a batch by index
+    takes microseconds, a worker's pipe more), ``min(2, cores)`` for streamed data."""
+    if requested is not None:
+        return requested
+    from aekit.machine import usable_cores
+
+    return min(2, usable_cores()) if is_streamed(x) else 0
+
+
+def batch_loader(batches: Dataset, workers: int = 0,
+                 epoch_of: Callable[[], int] | None = None) -> DataLoader:
+    """A DataLoader that returns the pre-made batches as they are (batch_size=None),
+    cut in ``workers`` worker processes (kept across epochs) or in this one;
+    ``epoch_of`` as for :class:`EpochSampler`."""
+    return DataLoader(batches, batch_size=None, sampler=EpochSampler(batches, epoch_of),
+                      num_workers=workers, persistent_workers=workers > 0,
+                      prefetch_factor=4 if workers > 0 else None)
 
 
 class ImageListSet(Dataset):

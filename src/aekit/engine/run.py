@@ -27,6 +27,7 @@ from aekit.config import RunConfig, TrainConfig, validate
 from aekit.errors import ConfigError, DataError, RunError
 from aekit.io import CONFIG, HISTORY, WEIGHTS, read_run_config, save_weights, write_config
 from aekit.log import LOG, reporter
+from aekit.machine import physical_memory, usable_cores
 
 if TYPE_CHECKING:
     from aekit.data.splits import Splits
@@ -126,7 +127,13 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     import torch
 
     from aekit.data.splits import make_splits
-    from aekit.engine.batches import BatchSet, ImageListSet, batch_loader, batch_tensor
+    from aekit.engine.batches import (
+        BatchSet,
+        ImageListSet,
+        batch_loader,
+        batch_tensor,
+        loader_workers,
+    )
     from aekit.engine.history import HistoryWriter
     from aekit.engine.system import AutoencoderSystem
     from aekit.models import build_model
@@ -155,11 +162,12 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
         val = BatchSet(batch_tensor(splits.x_val), task, max(t.batch_size, 256),
                        shuffle=False, seed=cfg.task.eval_seed,
                        y=torch.from_numpy(splits.y_val) if labels else None)
+    workers = loader_workers(t.num_workers, x_train)
     # Without a terminal (logs, CI) one line per epoch replaces the progress bar.
     echo = None if quiet or sys.stderr.isatty() else reporter("train")
     history = HistoryWriter(run_dir / HISTORY, keep_epochs=keep_epochs, echo=echo,
                             total_epochs=t.epochs)
-    system = AutoencoderSystem(model, t, history=history)
+    system = AutoencoderSystem(model, t, history=history, task=task)
     snapshots = Capability.GENERATE in model.capabilities and len(splits.input_shape) == 3
     val_batch = val[0] if t.loggers and has_val and isinstance(val, BatchSet) \
         and not snapshots and len(splits.input_shape) == 3 else None  # the loggers' images
@@ -168,8 +176,12 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     handler = signal.getsignal(signal.SIGINT)
     try:
         # weights_only: a checkpoint from someone else's run directory must not run code
-        trainer.fit(system, train_dataloaders=batch_loader(train),
-                    val_dataloaders=batch_loader(val) if has_val else None,
+        # the epoch the fit starts at (not 0 on --resume) as Lightning will set it
+        def epoch_of() -> int:
+            return trainer.fit_loop.epoch_progress.current.processed
+
+        trainer.fit(system, train_dataloaders=batch_loader(train, workers, epoch_of),
+                    val_dataloaders=batch_loader(val, workers) if has_val else None,
                     ckpt_path=ckpt_path, weights_only=True)
     except SystemExit:
         # Lightning ≥ 2.5 turns Ctrl-C into sys.exit(1) after a graceful shutdown; report
@@ -230,7 +242,6 @@ def check_model_memory(cfg: RunConfig, shape: tuple[int, ...]) -> None:
     records shapes without storage."""
     import torch
 
-    from aekit.data.images import physical_memory
     from aekit.models import build_model
 
     with torch.device("meta"):
@@ -375,14 +386,6 @@ def check_devices(t: TrainConfig) -> None:
         kind = "GPUs" if on_gpu else "CPU cores (each device is one training process)"
         raise ConfigError(f"--devices {t.devices} asks for {count} devices; this machine has "
                           f"{have} {kind}")
-
-
-def usable_cores() -> int:
-    """The CPU cores this process may run on (its affinity mask, else the machine's)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
 
 
 def others_busy_cores(window: float = 0.2) -> float | None:

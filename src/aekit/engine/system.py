@@ -24,10 +24,11 @@ import torch
 
 from aekit.capabilities import Capability
 from aekit.config import OPTIMIZER_LR, OPTIMIZER_MOMENTUM, TrainConfig
-from aekit.engine.batches import mix_seed
+from aekit.engine.batches import RawBatch, finish_batch, mix_seed
 from aekit.engine.history import HistoryWriter
 from aekit.errors import ConfigError, TrainingError
 from aekit.models.base import Autoencoder
+from aekit.tasks.pairs import Task
 
 Tensor = torch.Tensor
 
@@ -66,9 +67,10 @@ class AutoencoderSystem(pl.LightningModule):
     """Fits any :class:`~aekit.models.base.Autoencoder` on (input, target) batches."""
 
     def __init__(self, model: Autoencoder, cfg: TrainConfig,
-                 history: HistoryWriter | None = None) -> None:
+                 history: HistoryWriter | None = None, task: Task | None = None) -> None:
         super().__init__()
         self.model = model
+        self.task = task  # pairs the batches loader workers send as they are stored
         self.cfg = cfg
         self.history = history
         self.adversarial = Capability.ADVERSARIAL in model.capabilities
@@ -106,6 +108,15 @@ class AutoencoderSystem(pl.LightningModule):
                                                                           "set_epoch"):
             loader.dataset.set_epoch(self.current_epoch)
         self.model.on_train_epoch_start(self.current_epoch, self.trainer.max_epochs or 1)
+
+    def on_before_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        """Pair a batch a loader worker sent as stored (:class:`RawBatch`), here in the
+        trainer process and before it moves to the device."""
+        if isinstance(batch, RawBatch):
+            if self.task is None:  # pragma: no cover - a wiring bug
+                raise RuntimeError("AutoencoderSystem needs its task to pair worker batches")
+            return finish_batch(batch, self.task)
+        return batch
 
     def training_step(self, batch: tuple[Tensor, ...], batch_idx: int) -> Tensor | None:
         x, target, cond = _split_batch(batch)

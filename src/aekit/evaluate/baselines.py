@@ -34,6 +34,19 @@ from aekit.log import NO_BARS, Bars, Progress
 Array = np.ndarray
 
 
+PCA_MAX_STREAMED = 10_000  # streamed training sets: PCA is fitted on a subset this big
+
+
+def pca_fit_rows(x_train: Any, seed: int = 0) -> Any:
+    """What PCA is fitted on: the training split — or, for a streamed one (a memory-mapped
+    prepared cache, which may be larger than RAM as float32), a seeded subset of
+    :data:`PCA_MAX_STREAMED` samples (PCA's components settle long before that)."""
+    if not getattr(x_train, "mapped", False):
+        return x_train
+    pick = subset_index(x_train.shape[0], PCA_MAX_STREAMED, seed)
+    return x_train if pick is None else x_train[pick]
+
+
 def pca_reconstruct(x_train: Array, x_test: Array, k: int, seed: int = 0) -> Array:
     """Project ``x_test`` on the top-``k`` principal components of ``x_train``."""
     from sklearn.decomposition import PCA

@@ -100,7 +100,7 @@ def _reconstruction(model: Autoencoder, cfg: RunConfig, splits: Splits, x_test: 
                     y_test: np.ndarray | None, say: Any, bars: Bars = NO_BARS
                     ) -> dict[str, Any]:
     """Model vs PCA (and classical denoisers) on the same test inputs."""
-    from aekit.evaluate.baselines import classical_denoisers, pca_reconstruct
+    from aekit.evaluate.baselines import classical_denoisers, pca_fit_rows, pca_reconstruct
     from aekit.evaluate.metrics import sample_metrics
     from aekit.tasks.infer import corrupted_inputs, predict
 
@@ -133,10 +133,15 @@ def _reconstruction(model: Autoencoder, cfg: RunConfig, splits: Splits, x_test: 
             f"input numbers), so PCA at its size would return its input unchanged")
     else:
         # PCA cannot keep more components than there are samples
-        n_comp = min(budget, splits.x_train.shape[0])
-        say(f"PCA baseline with {n_comp} components (fitted on the training split)")
-        baselines["pca"] = {**sample_metrics(pca_reconstruct(splits.x_train, inputs, n_comp),
-                                             x_test), "components": n_comp}
+        fit = pca_fit_rows(splits.x_train, seed)
+        n_comp = min(budget, fit.shape[0])
+        part = "the training split" if fit is splits.x_train else \
+            f"{fit.shape[0]:,} of the {splits.x_train.shape[0]:,} streamed training samples"
+        say(f"PCA baseline with {n_comp} components (fitted on {part})")
+        baselines["pca"] = {**sample_metrics(pca_reconstruct(fit, inputs, n_comp), x_test),
+                            "components": n_comp}
+        if fit is not splits.x_train:
+            baselines["pca"]["fitted_on"] = int(fit.shape[0])
     if task.corrupts and x_test.ndim == 4:
         x_val = splits.x_val[:N_TUNE] if splits.x_val.shape[0] else splits.x_train[:N_TUNE]
         noisy_val = corrupted_inputs(task, x_val, seed + 1)

@@ -96,7 +96,7 @@ def parse_spec(spec: str) -> tuple[str, str | None, type[Source]]:
 
 
 def load_dataset(spec: str, *, image_size: int | None = None,
-                 channels: int | None = None) -> Dataset:
+                 channels: int | None = None, memory_budget: str = "50%") -> Dataset:
     """Load the dataset named by ``spec`` with its fixed train/test split.
 
     ``spec``: ``mnist``, ``fashion-mnist``, ``cifar10``, ``natural-images``,
@@ -105,6 +105,9 @@ def load_dataset(spec: str, *, image_size: int | None = None,
     logger, see :mod:`aekit.log`).
     ``image_size`` (square side) and ``channels`` (1 or 3) resize / convert image data;
     ``None`` keeps each source's native or default layout (folder: 64 px, RGB).
+    ``memory_budget`` (``data.memory_budget``): a ``folder:`` whose decoded images
+    would take more is streamed from a memory-mapped prepared cache
+    (:mod:`aekit.data.cache`); a folder already prepared is always read from its cache.
     Raises :class:`DataError` with one line for anything the user can fix.
     """
     if channels not in (None, 1, 3):
@@ -112,4 +115,5 @@ def load_dataset(spec: str, *, image_size: int | None = None,
     if image_size is not None and int(image_size) < 1:
         raise DataError(f"image_size must be a positive number of pixels, not {image_size}")
     _, arg, cls = parse_spec(spec)
-    return cls().load(spec.strip(), arg, image_size=image_size, channels=channels)
+    return cls(memory_budget).load(spec.strip(), arg, image_size=image_size,
+                                   channels=channels)

@@ -27,6 +27,10 @@ class Source:
     takes_options: ClassVar[bool] = False  # accepts ``name?key=value&…`` (no path)
     remote: ClassVar[RemoteSpec | None] = None
 
+    def __init__(self, memory_budget: str = "50%") -> None:
+        # data.memory_budget: a source that can stream (folder:) streams above it
+        self.memory_budget = memory_budget
+
     def load(self, spec: str, arg: str | None, *, image_size: int | None,
              channels: int | None) -> Dataset:  # pragma: no cover - abstract
         """Load the dataset named by ``spec`` (``arg`` is the part after ``name:``)."""

@@ -198,6 +198,7 @@ class PhotosSource(FolderSource):
     description = "a folder of photos at native size (restoration: patches for training)"
     kind = "photos"
     native = True
+    preparable = False  # native sizes: no one (n, c, s, s) array to map
 
     def assemble(self, spec: str, found: FolderImages, *, size: int,
                  channels: int) -> Dataset:
