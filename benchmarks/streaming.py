@@ -15,7 +15,7 @@ that pages the processes share are counted once: *private* (anonymous: heap, ten
 the decoded arrays) and *file-backed* (pages of mapped files — libraries, and the mapped
 cache — which the kernel may drop at any time: not memory the job holds).
 
-    python benchmarks/streaming.py [--n 20000] [--size 128] [--epochs 3] [--workers 2]
+    python benchmarks/streaming.py [--n 20000] [--size 128] [--epochs 3] [--workers 2 0]
 """
 
 from __future__ import annotations
@@ -130,7 +130,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--n", type=int, default=20_000, help="JPEGs to generate")
     ap.add_argument("--size", type=int, default=128, help="their side in pixels")
     ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--workers", type=int, default=2, help="loader workers when streaming")
+    ap.add_argument("--workers", type=int, nargs="+", default=[2],
+                    help="loader workers of the streamed run (several: one run each)")
     ap.add_argument("--budget", default="500MB",
                     help="data.memory_budget of the streamed run (below the decoded size)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/aekit-streaming-bench"))
@@ -148,24 +149,26 @@ def main(argv: list[str] | None = None) -> int:
     shutil.rmtree(cache, ignore_errors=True)  # the streamed run prepares it
     mem = run({**common, "data.memory_budget": "inf"}, args.out / "memory", cache)
     print(json.dumps({"in_memory": mem}), flush=True)
-    streamed = run({**common, "data.memory_budget": args.budget,
-                    "train.num_workers": args.workers}, args.out / "streamed", cache)
-    print(json.dumps({"streamed": streamed}), flush=True)
+    streamed = {}
+    for w in args.workers:
+        streamed[w] = run({**common, "data.memory_budget": args.budget,
+                           "train.num_workers": w}, args.out / f"streamed-{w}", cache)
+        print(json.dumps({f"streamed_{w}_workers": streamed[w]}), flush=True)
     meta = json.loads(next((cache / "prepared").glob("*/meta.json")).read_text())
-    ratio = streamed["samples_per_s_epochs_2plus"] / mem["samples_per_s_epochs_2plus"]
-    same = streamed["losses"] == mem["losses"]
     print(f"images: {args.n:,} JPEGs {args.size}×{args.size}, decoded {decoded / 1e6:,.0f} MB "
           f"uint8; budget {args.budget}")
-    print(f"prepare (decode + write the cache, {meta['files']:,} files): "
-          f"{meta['seconds']} s")
-    print(f"epochs 2+: in memory {mem['samples_per_s_epochs_2plus']:,.0f} samples/s, "
-          f"streamed ({args.workers} workers) {streamed['samples_per_s_epochs_2plus']:,.0f}"
-          f" samples/s: ratio {ratio:.3f} (bar >= 0.8)")
-    print(f"peak private memory: in memory {mem['peak_private_mb']:,} MB, streamed "
-          f"{streamed['peak_private_mb']:,} MB (trainer + workers); file-backed pages "
-          f"(shared, reclaimable): {mem['peak_file_backed_mb']:,} / "
-          f"{streamed['peak_file_backed_mb']:,} MB")
-    print(f"losses identical: {same}")
+    print(f"prepare (decode + write the cache, {meta['files']:,} files, in the first "
+          f"streamed run): {meta['seconds']} s")
+    print(f"in memory: epochs 2+ {mem['samples_per_s_epochs_2plus']:,.0f} samples/s, peak "
+          f"private {mem['peak_private_mb']:,} MB, file-backed {mem['peak_file_backed_mb']:,}"
+          f" MB")
+    for w, res in streamed.items():
+        ratio = res["samples_per_s_epochs_2plus"] / mem["samples_per_s_epochs_2plus"]
+        print(f"streamed, {w} workers: epochs 2+ {res['samples_per_s_epochs_2plus']:,.0f} "
+              f"samples/s, ratio {ratio:.3f} (bar >= 0.8); peak private "
+              f"{res['peak_private_mb']:,} MB (trainer + workers), file-backed "
+              f"{res['peak_file_backed_mb']:,} MB; losses identical: "
+              f"{res['losses'] == mem['losses']}")
     return 0
 
 

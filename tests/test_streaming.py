@@ -159,18 +159,21 @@ def test_streamed_training_with_loader_workers_matches_memory_and_resumes_exactl
     from aekit.api import train as train_run
     from tests.conftest import interrupt_training
 
+    def losses(run: Path) -> list[tuple[str, str]]:
+        return [(r["train_loss"], r["val_loss"])
+                for r in csv.DictReader((run / "history.csv").open())]
+
     spec = f"folder:{photo_folder}"
     mem = train_run(_cfg(spec), tmp_path / "mem", quiet=True, evaluate=False)
+    held = train_run(_cfg(spec, **{"train.num_workers": 1}), tmp_path / "held", quiet=True,
+                     evaluate=False)  # in RAM, batches cut in a worker
     assert _caches() == []
     streamed_cfg = _cfg(spec, **{"data.memory_budget": "0", "train.num_workers": 2})
     streamed = train_run(streamed_cfg, tmp_path / "streamed", quiet=True, evaluate=False)
     assert len(_caches()) == 1
 
-    def losses(run: Path) -> list[tuple[str, str]]:
-        return [(r["train_loss"], r["val_loss"])
-                for r in csv.DictReader((run / "history.csv").open())]
-
     assert losses(streamed) == losses(mem) and len(losses(mem)) == 3
+    assert losses(held) == losses(mem)
     restore = interrupt_training(monkeypatch, epoch=1, batch=1)
     with pytest.raises(KeyboardInterrupt):
         train_run(_cfg(spec, **{"data.memory_budget": "0", "train.num_workers": 2}),
@@ -283,3 +286,20 @@ def test_two_ddp_ranks_stream_disjoint_samples_whose_union_is_the_epoch(
         assert sorted(got[0] + got[1]) == list(range(n_train))  # the whole epoch
         orders.append([i for e, idx in ranks[0] if e == epoch for i in idx])
     assert orders[0] != orders[1]  # reshuffled
+
+
+def test_loader_workers_default_to_none_on_the_cpu_and_from_the_cores_on_a_gpu(
+        photo_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aekit.engine.batches import batch_tensor, loader_workers
+
+    mapped = batch_tensor(load_dataset(f"folder:{photo_folder}", image_size=8,
+                                       memory_budget="0").x_train)
+    held = batch_tensor(load_dataset(f"folder:{photo_folder}", image_size=6).x_train)
+    assert isinstance(held, torch.Tensor) and not isinstance(mapped, torch.Tensor)
+    monkeypatch.setattr("aekit.machine.usable_cores", lambda: 16)
+    assert loader_workers(None, mapped, on_gpu=False) == 0  # the cores are the compute
+    assert loader_workers(None, mapped, on_gpu=True) == 4
+    assert loader_workers(None, held, on_gpu=True) == 0  # in RAM: cut in-process
+    assert loader_workers(3, held, on_gpu=False) == 3  # asked for: given
+    monkeypatch.setattr("aekit.machine.usable_cores", lambda: 1)
+    assert loader_workers(None, mapped, on_gpu=True) == 1

@@ -20,12 +20,14 @@ nothing a later run would read.
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
+import signal
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -100,19 +102,32 @@ def open_prepared(key: str) -> Prepared | None:
     return Prepared(path=where, images=U8Images(store, path=str(where / IMAGES)), meta=meta)
 
 
+def _ignore_interrupts() -> None:
+    """Decoding workers leave Ctrl-C to the parent, which stops them all at once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _star(decode: Decoder, item: tuple[str, str]) -> tuple[np.ndarray | None, str, str]:
+    return decode(*item)
+
+
 def _decode_all(items: list[tuple[str, str]], decode: Decoder, workers: int
                 ) -> Iterator[tuple[np.ndarray | None, str, str]]:
-    """Decode ``items`` in order, in ``workers`` processes (in this one for 1)."""
+    """Decode ``items`` in order, in ``workers`` processes (in this one for 1). Stopped
+    early — Ctrl-C, a full disk — the workers are terminated, not waited for."""
     if workers <= 1:
         for path, rel in items:
             yield decode(path, rel)
         return
-    paths, rels = [p for p, _ in items], [r for _, r in items]
-    pool = ProcessPoolExecutor(max_workers=workers)
+    pool = multiprocessing.get_context().Pool(workers, initializer=_ignore_interrupts)
     try:
-        yield from pool.map(decode, paths, rels, chunksize=32)
-    finally:  # stopped early (Ctrl-C, a full disk): drop the work not yet started
-        pool.shutdown(wait=True, cancel_futures=True)
+        yield from pool.imap(partial(_star, decode), items, chunksize=32)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
 
 
 def write_prepared(listing: Listing, key: str, shape: tuple[int, int, int],

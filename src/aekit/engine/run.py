@@ -162,7 +162,9 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
         val = BatchSet(batch_tensor(splits.x_val), task, max(t.batch_size, 256),
                        shuffle=False, seed=cfg.task.eval_seed,
                        y=torch.from_numpy(splits.y_val) if labels else None)
-    workers = loader_workers(t.num_workers, x_train)
+    on_gpu = t.accelerator in ("gpu", "cuda") or (t.accelerator == "auto"
+                                                  and torch.cuda.is_available())
+    workers = loader_workers(t.num_workers, x_train, on_gpu)
     # Without a terminal (logs, CI) one line per epoch replaces the progress bar.
     echo = None if quiet or sys.stderr.isatty() else reporter("train")
     history = HistoryWriter(run_dir / HISTORY, keep_epochs=keep_epochs, echo=echo,

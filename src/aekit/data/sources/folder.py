@@ -175,6 +175,7 @@ class FolderSource(Source):
             images.append(arr)
             labels.append(k)
             parts.append(f"{rel}:{digest}:{k}")
+        del results  # ``images`` holds the arrays now (assemble lets go of them in turn)
         if not images:
             raise DataError(f"{root}: no readable images among {len(files)} files "
                             f"(skipped: {_shorten(skipped, 5)})")
