@@ -89,3 +89,63 @@ def test_batches_have_the_float_paths_strides_also_on_a_length_one_channel() -> 
     batch = as_float_batch(batch_tensor(x)[torch.tensor([4, 1])])
     assert batch.stride() == ref[[4, 1]].stride() and torch.equal(batch, ref[[4, 1]])
     assert np.shares_memory(x.raw, gray)  # no copy was needed
+
+
+def test_a_photos_folder_is_held_as_uint8_and_trains_and_scores_as_float32_photos(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """photos: keeps each photo's uint8 pixels; the patches, validation crops, scaled
+    copies and test photos cut from them equal those of float32 photos, so a denoising
+    run gives the same losses and metrics as with the float photos photos: held before."""
+    from PIL import Image
+
+    import aekit
+    from aekit.config import RunConfig, set_key
+    from aekit.data import load_dataset
+    from aekit.data.sources import photos
+
+    root = tmp_path / "photos"
+    root.mkdir()
+    rng = np.random.default_rng(0)
+    for i, (h, w) in enumerate([(40, 52), (48, 48), (36, 60), (44, 40), (50, 38), (42, 46)]):
+        Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8)).save(root / f"{i}.png")
+    ds = load_dataset(f"photos:{root}")
+    assert all(isinstance(im, U8Images) for im in [*ds.x_train, *ds.x_test])
+
+    def run(out: str) -> Path:
+        cfg = RunConfig()
+        for key, value in {"data.source": f"photos:{root}", "model.name": "dncnn",
+                           "model.depth": 3, "model.filters": [8], "task.name": "denoise",
+                           "task.noise": "gaussian255:25", "data.patch_size": 16,
+                           "data.patches": 48, "data.photo_scales": [0.8],
+                           "train.epochs": 2, "train.batch_size": 16}.items():
+            set_key(cfg, key, value)
+        return aekit.train(cfg, tmp_path / out, quiet=True)
+
+    held = run("uint8")
+    float_photos = photos.PhotosSource.assemble
+
+    def as_float(self, spec, found, *, size, channels):  # noqa: ANN001, ANN202
+        ds = float_photos(self, spec, found, size=size, channels=channels)
+        # the float path, before: float32 photos of pixel / 255
+        ds.x_train = [np.asarray(im) for im in ds.x_train]
+        ds.x_test = [np.asarray(im) for im in ds.x_test]
+        return ds
+
+    monkeypatch.setattr(photos.PhotosSource, "assemble", as_float)
+    ref = run("float32")
+    assert (held / "history.csv").read_text().split("\n")[0] == \
+        (ref / "history.csv").read_text().split("\n")[0]
+    rows = [[ln.split(",")[i] for i in (1, 2)] for ln in
+            (held / "history.csv").read_text().splitlines()[1:]]
+    ref_rows = [[ln.split(",")[i] for i in (1, 2)] for ln in
+                (ref / "history.csv").read_text().splitlines()[1:]]
+    assert rows == ref_rows and len(rows) == 2
+    a, b = (json.loads((r / "metrics.json").read_text()) for r in (held, ref))
+    # BM3D (when the extra is installed) differs between two calls on the same input
+    # (3e-7: its threads), so it is compared to a tolerance; every other number exactly
+    bm3d = [m["baselines"].pop("bm3d", None) for m in (a, b)]
+    for m in (a, b):
+        m.pop("seconds", None)  # how long evaluation took
+    assert a == b
+    if bm3d[0] is not None:
+        assert bm3d[0]["psnr"] == pytest.approx(bm3d[1]["psnr"], abs=1e-5)

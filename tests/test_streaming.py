@@ -303,3 +303,13 @@ def test_loader_workers_default_to_none_on_the_cpu_and_from_the_cores_on_a_gpu(
     assert loader_workers(3, held, on_gpu=False) == 3  # asked for: given
     monkeypatch.setattr("aekit.machine.usable_cores", lambda: 1)
     assert loader_workers(None, mapped, on_gpu=True) == 1
+
+
+def test_a_cache_folder_that_cannot_be_made_is_one_line(photo_folder: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("AEKIT_DATA points under a file")
+    monkeypatch.setenv("AEKIT_DATA", str(blocker / "cache"))
+    with pytest.raises(DataError, match="cannot write the prepared cache in .*; set AEKIT_DATA"):
+        load_dataset(f"folder:{photo_folder}", image_size=8, memory_budget="0")

@@ -143,8 +143,13 @@ def write_prepared(listing: Listing, key: str, shape: tuple[int, int, int],
     root = prepared_root()
     n = len(listing.files)
     need = n * int(np.prod(shape))
-    root.mkdir(parents=True, exist_ok=True)
-    free = shutil.disk_usage(root).free
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        free = shutil.disk_usage(root).free
+    except OSError as exc:
+        raise DataError(f"{spec}: cannot write the prepared cache in {root} "
+                        f"({exc.strerror or exc}); set AEKIT_DATA to a writable folder"
+                        ) from None
     if need > free:
         raise DataError(f"{spec}: the prepared cache needs {need / 1e9:,.2f} GB in {root}, "
                         f"which has {free / 1e9:,.2f} GB free; free space there or set "

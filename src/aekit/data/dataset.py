@@ -193,7 +193,8 @@ class Dataset:
     ``x_*`` layouts: ``image`` → ``(N, C, H, W)`` float32 in [0, 1] (a
     :class:`U8Images` for 8-bit sources, read as float32); ``vector`` →
     ``(N, D)`` float32; ``photos`` → a list of ``(C, H, W)`` float32 arrays in [0, 1]
-    of varying size; ``sequence`` → ``(N, T, …)`` float32 (T frames or time steps).
+    of varying size (``photos:`` folders: one :class:`U8Images` per photo, read as
+    float32); ``sequence`` → ``(N, T, …)`` float32 (T frames or time steps).
     ``ids_train`` / ``ids_test`` optionally hold one row id (string) per sample.
     Labels are int64 or ``None``. ``checksums`` maps each file read
     to ``"ok"`` (matched a known digest) or ``"unverified"`` (no digest known), and

@@ -118,7 +118,8 @@ def _downscaled(photos: list[np.ndarray], factor: float, min_side: int) -> list[
     for im in photos:
         h, w = round(im.shape[1] * factor), round(im.shape[2] * factor)
         if min(h, w) >= min_side:
-            t = F.interpolate(torch.from_numpy(im)[None], size=(h, w), mode="bicubic",
+            t = F.interpolate(torch.from_numpy(np.asarray(im, dtype=np.float32))[None],
+                              size=(h, w), mode="bicubic",
                               antialias=True, align_corners=False)
             out.append(t[0].clamp_(0, 1).numpy())
     return out
@@ -171,8 +172,10 @@ def _photo_splits(cfg: DataConfig, ds: Dataset, seed: int) -> Splits:
     x_train = extract_patches(sources, cfg.patch_size, count, seed, augment=True)
     return Splits(
         x_train=x_train, y_train=None,
-        x_val=[np.ascontiguousarray(detail_crop(photos[i], VAL_MAX_SIDE)) for i in va],
-        y_val=None, x_test=list(ds.x_test), y_test=None, dataset=ds,
+        x_val=[np.ascontiguousarray(detail_crop(np.asarray(photos[i], dtype=np.float32),
+                                                VAL_MAX_SIDE)) for i in va],
+        y_val=None, x_test=[np.asarray(im, dtype=np.float32) for im in ds.x_test],
+        y_test=None, dataset=ds,
         val_names=[names[i] for i in va],
         test_names=_names(ds.ids_test, len(ds.x_test), "test"),
         extra_fingerprints={spec: e.fingerprint
