@@ -16,6 +16,7 @@ the decoded arrays) and *file-backed* (pages of mapped files — libraries, and 
 cache — which the kernel may drop at any time: not memory the job holds).
 
     python benchmarks/streaming.py [--n 20000] [--size 128] [--epochs 3] [--workers 2 0]
+    python benchmarks/streaming.py --ranks 2 --epochs 1 --workers 0     # memory per rank
 """
 
 from __future__ import annotations
@@ -91,14 +92,20 @@ def _kb(pid: int, field: str) -> int:
     return 0
 
 
-def run(overrides: dict, out: Path, cache: Path) -> dict:
-    """Train in a fresh process; its wall time, peak private / file-backed memory and
-    history."""
+def run(overrides: dict, out: Path, cache: Path, ranks: int = 1) -> dict:
+    """Train in a fresh process (``ranks`` > 1: ``aekit train`` as that many DDP CPU
+    processes); its wall time, peak private / file-backed memory and history."""
     shutil.rmtree(out, ignore_errors=True)
     env = {**os.environ, "AEKIT_DATA": str(cache)}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(overrides), str(out)],
-                            env=env, stderr=subprocess.PIPE, text=True)
+    if ranks == 1:
+        cmd = [sys.executable, "-c", CHILD, json.dumps(overrides), str(out)]
+    else:  # the CLI, which Lightning launches again for the other ranks
+        sets = [a for k, v in overrides.items() for a in ("--set", f"{k}={json.dumps(v)}")]
+        cmd = [sys.executable, "-m", "aekit.cli", "train", *sets, "--accelerator", "cpu",
+               "--devices", str(ranks), "--strategy", "ddp", "--no-eval", "--quiet",
+               "--out", str(out)]
+    proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
     peak = {"private": 0, "file": 0}
 
     def sample() -> None:
@@ -134,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="loader workers of the streamed run (several: one run each)")
     ap.add_argument("--budget", default="500MB",
                     help="data.memory_budget of the streamed run (below the decoded size)")
+    ap.add_argument("--ranks", type=int, default=1,
+                    help="DDP CPU processes per run (memory per rank; 1 = one process)")
     ap.add_argument("--work", type=Path, default=Path("/tmp/aekit-streaming-bench"))
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/streaming"))
     args = ap.parse_args(argv)
@@ -147,16 +156,19 @@ def main(argv: list[str] | None = None) -> int:
               "train.epochs": args.epochs, "train.batch_size": 256}
     cache = args.work / "cache"
     shutil.rmtree(cache, ignore_errors=True)  # the streamed run prepares it
-    mem = run({**common, "data.memory_budget": "inf"}, args.out / "memory", cache)
+    mem = run({**common, "data.memory_budget": "inf"}, args.out / "memory", cache,
+              args.ranks)
     print(json.dumps({"in_memory": mem}), flush=True)
     streamed = {}
     for w in args.workers:
         streamed[w] = run({**common, "data.memory_budget": args.budget,
-                           "train.num_workers": w}, args.out / f"streamed-{w}", cache)
+                           "train.num_workers": w}, args.out / f"streamed-{w}", cache,
+                       args.ranks)
         print(json.dumps({f"streamed_{w}_workers": streamed[w]}), flush=True)
     meta = json.loads(next((cache / "prepared").glob("*/meta.json")).read_text())
     print(f"images: {args.n:,} JPEGs {args.size}×{args.size}, decoded {decoded / 1e6:,.0f} MB "
-          f"uint8; budget {args.budget}")
+          f"uint8; budget {args.budget}; {args.ranks} rank(s) per run (memory: all ranks "
+          f"and workers together)")
     print(f"prepare (decode + write the cache, {meta['files']:,} files, in the first "
           f"streamed run): {meta['seconds']} s")
     print(f"in memory: epochs 2+ {mem['samples_per_s_epochs_2plus']:,.0f} samples/s, peak "

@@ -134,6 +134,13 @@ def test_mapped_images_pick_rows_without_copying_and_pickle_as_their_path(
     assert np.array_equal(part[:, 0, 1], ref[[5, 0, 2], 0, 1])
     assert np.array_equal(x.take(slice(3))[np.array([2, 0])], ref[[2, 0]])
     assert part.min() == ref[[5, 0, 2]].min() and x.max() == ref.max()
+    sub = ref[[5, 0, 2]]  # every kind of NumPy key reads what the float array holds
+    for key in (0, -1, slice(1, 3), [2, 0], np.array([True, False, True]), (slice(None), 0),
+                (0, Ellipsis, 1), (Ellipsis, 0), (None, 0), (slice(None, 2), [0, 1]),
+                (slice(None), [0, 2]), sub > 0.5, ([0, 1], [0, 1]), (), Ellipsis,
+                (-2, slice(None), 1), (slice(None, None, -1), 1, 2)):
+        got, want = part[key], sub[key]
+        assert got.shape == want.shape and np.array_equal(got, want), key
     blob = pickle.dumps(x)
     assert len(blob) < x.nbytes // 4 + 4096  # the path and the rows, not the pixels
     back = pickle.loads(blob)
@@ -313,3 +320,24 @@ def test_a_cache_folder_that_cannot_be_made_is_one_line(photo_folder: Path, tmp_
     monkeypatch.setenv("AEKIT_DATA", str(blocker / "cache"))
     with pytest.raises(DataError, match="cannot write the prepared cache in .*; set AEKIT_DATA"):
         load_dataset(f"folder:{photo_folder}", image_size=8, memory_budget="0")
+
+
+def test_a_full_disk_or_a_killed_writer_leaves_no_staging_folder(
+        photo_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from aekit.data import cache
+
+    root = prepared_root()
+    root.mkdir(parents=True)
+    dead = root / ".0123456789abcdef.partial-999999999"  # no such process
+    dead.mkdir()
+    (dead / "images.npy").write_bytes(b"half")
+
+    def full(fd: int, offset: int, length: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache.os, "posix_fallocate", full, raising=False)
+    with pytest.raises(DataError, match="No space left on device.*AEKIT_DATA"):
+        load_dataset(f"folder:{photo_folder}", image_size=8, memory_budget="0")
+    assert list(root.iterdir()) == []  # the dead writer's folder and ours are gone

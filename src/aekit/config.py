@@ -148,8 +148,8 @@ class TrainConfig:
     precision: str = "auto"  # auto = bf16-mixed on GPUs that support it, else 32
     grad_clip: float | None = None
     threads: int | None = None  # intra-op threads; None = the cores this process may use
-    # DataLoader worker processes that cut batches; None = min(4, cores // 2) for streamed
-    # data on a GPU, else 0 (on the CPU the cores are the compute: docs/scale.md)
+    # DataLoader worker processes that cut batches; None = min(4, max(1, cores // 2))
+    # for streamed data on a GPU, else 0 (on the CPU the cores are the compute)
     num_workers: int | None = None
     # Lightning loggers beside history.csv (RUN/logs/NAME): csv | tensorboard | mlflow
     loggers: list[str] = field(default_factory=list)

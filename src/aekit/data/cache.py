@@ -65,9 +65,12 @@ class Listing:
         parts = ["prepared", str(CACHE_FORMAT), str(self.root.resolve()), str(size),
                  str(channels)]
         for path, label in self.files:
-            st = path.stat()
-            parts.append(f"{path.relative_to(self.root).as_posix()}:{st.st_size}:"
-                         f"{st.st_mtime_ns}:{label}")
+            rel = path.relative_to(self.root).as_posix()
+            try:
+                st = path.stat()
+                parts.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}:{label}")
+            except OSError:  # a dangling link, a file gone since listing: read as skipped
+                parts.append(f"{rel}:missing:{label}")
         return short_hash(parts)
 
 
@@ -138,8 +141,9 @@ def write_prepared(listing: Listing, key: str, shape: tuple[int, int, int],
     ``shape`` is one image's (C, S, S); ``split(n)`` gives the (train, test) positions
     among the ``n`` readable images. Rows are written as the workers finish them (the
     pixels never sit in RAM together); progress goes to the ``data`` topic. Raises
-    :class:`DataError` when the disk has no room (before writing) or fills up (after
-    removing the partial cache), or when no file is readable."""
+    :class:`DataError` when the disk has no room (checked, then reserved before
+    decoding) or another write fails (after removing the partial cache), or when no file
+    is readable. Staging folders of writers that died are removed first."""
     root = prepared_root()
     n = len(listing.files)
     need = n * int(np.prod(shape))
@@ -154,12 +158,15 @@ def write_prepared(listing: Listing, key: str, shape: tuple[int, int, int],
         raise DataError(f"{spec}: the prepared cache needs {need / 1e9:,.2f} GB in {root}, "
                         f"which has {free / 1e9:,.2f} GB free; free space there or set "
                         f"AEKIT_DATA to a folder on a larger disk")
+    _remove_abandoned(root)
     stage = root / f".{key}.partial-{os.getpid()}"
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir()
+    final = root / key
     try:
+        shutil.rmtree(stage, ignore_errors=True)
+        stage.mkdir()
         store = np.lib.format.open_memmap(stage / IMAGES, mode="w+", dtype=np.uint8,
                                           shape=(n, *shape))
+        _reserve(stage / IMAGES)  # a full disk fails here, not as SIGBUS mid-write
         items = [(str(p), p.relative_to(listing.root).as_posix()) for p, _ in listing.files]
         ok: list[int] = []
         parts: list[str] = []
@@ -188,8 +195,12 @@ def write_prepared(listing: Listing, key: str, shape: tuple[int, int, int],
                 "seconds": round(time.monotonic() - t0, 1),
                 "train": {"rows": rows[tr].tolist(), "labels": labels[tr].tolist()},
                 "test": {"rows": rows[te].tolist(), "labels": labels[te].tolist()}}
-        (stage / META).write_text(json.dumps(meta))
-        final = root / key
+        with open(stage / META, "w") as f:
+            f.write(json.dumps(meta))
+            f.flush()
+            os.fsync(f.fileno())  # on disk before the rename makes the cache visible
+        if final.exists() and open_prepared(key) is None:
+            shutil.rmtree(final)  # an unreadable cache of this key (e.g. a lost meta.json)
         try:
             os.replace(stage, final)
         except OSError:  # another process completed the same cache first: use it
@@ -205,8 +216,28 @@ def write_prepared(listing: Listing, key: str, shape: tuple[int, int, int],
     _remove_older(listing.root, shape, key)
     opened = open_prepared(key)
     if opened is None:  # pragma: no cover - just written
-        raise DataError(f"{spec}: the prepared cache {final} cannot be read back")
+        raise DataError(f"{spec}: the prepared cache {final} cannot be read back; remove "
+                        f"that folder and run again")
     return opened
+
+
+def _reserve(path: Path) -> None:
+    """Allocate ``path``'s blocks now: a memory map of a sparse file that meets a full
+    disk kills the process with SIGBUS instead of raising."""
+    if hasattr(os, "posix_fallocate"):
+        with open(path, "r+b") as f:
+            os.posix_fallocate(f.fileno(), 0, os.fstat(f.fileno()).st_size)
+
+
+def _remove_abandoned(root: Path) -> None:
+    """Remove staging folders whose writer is gone (killed, out of memory)."""
+    for stage in root.glob(".*.partial-*"):
+        try:
+            os.kill(int(stage.name.rsplit("-", 1)[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(stage, ignore_errors=True)
+        except (ValueError, PermissionError, OSError):
+            continue  # not ours to judge: another user's, or a live process
 
 
 def _remove_older(folder: Path, shape: tuple[int, int, int], key: str) -> None:

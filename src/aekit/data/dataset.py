@@ -98,7 +98,18 @@ class U8Images:
         if self.rows is None:
             return np.array(self.store[key]) if self.mapped else np.asarray(self.store[key])
         head, rest = (key[0], key[1:]) if isinstance(key, tuple) and key else (key, ())
-        return np.asarray(self.store[(self.rows[head], *rest)])
+        if isinstance(head, (int, np.integer)):  # one row: the rest indexes its axes
+            return np.array(self.store[self.rows[head]][rest])
+        pick = None if head is Ellipsis or head is None else np.asarray(
+            self.rows[head] if isinstance(head, slice) else head)
+        if pick is not None and pick.ndim == 1 and pick.dtype.kind in "biu" and not any(
+                not isinstance(k, (slice, int, np.integer)) for k in rest):
+            # rows picked first (one read of just those rows), then the plain rest
+            rows = pick if isinstance(head, slice) else self.rows[pick]
+            return np.array(self.store[rows][(slice(None), *rest)])
+        # Ellipsis, None, masks over several axes, several index arrays: NumPy's own
+        # rules, on the shown rows taken whole (rare readers; a copy of the rows)
+        return np.asarray(self.raw[key])
 
     def __getitem__(self, key: Any) -> np.ndarray:
         return to_float(self.pixels(key))

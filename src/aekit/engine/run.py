@@ -178,11 +178,8 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
     handler = signal.getsignal(signal.SIGINT)
     try:
         # weights_only: a checkpoint from someone else's run directory must not run code
-        # the epoch the fit starts at (not 0 on --resume) as Lightning will set it
-        def epoch_of() -> int:
-            return trainer.fit_loop.epoch_progress.current.processed
-
-        trainer.fit(system, train_dataloaders=batch_loader(train, workers, epoch_of),
+        trainer.fit(system, train_dataloaders=batch_loader(train, workers,
+                                                           TrainerEpoch(trainer)),
                     val_dataloaders=batch_loader(val, workers) if has_val else None,
                     ckpt_path=ckpt_path, weights_only=True)
     except SystemExit:
@@ -204,6 +201,17 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
         system.load_state_dict(state)
     model.eval()
     return model, splits, trainer
+
+
+class TrainerEpoch:
+    """The epoch a fit is at (not 0 on ``--resume``), as Lightning gives ``set_epoch``: a
+    class, not a closure, so the loaders still pickle for ``ddp_spawn``."""
+
+    def __init__(self, trainer: Any) -> None:
+        self.trainer = trainer
+
+    def __call__(self) -> int:
+        return int(self.trainer.fit_loop.epoch_progress.current.processed)
 
 
 def check_model_for(cfg: RunConfig, data_kind: str, shape: tuple[int, ...]) -> None:

@@ -37,14 +37,20 @@ Array = np.ndarray
 PCA_MAX_STREAMED = 10_000  # streamed training sets: PCA is fitted on a subset this big
 
 
+def streamed_subset(x: Any, limit: int, seed: int = 0) -> Any:
+    """``x`` — or, when it is streamed (a memory-mapped prepared cache, which may be
+    larger than RAM as float32) and longer than ``limit``, a seeded subset of ``limit``
+    samples (float32): what an evaluation step that reads a whole split reads instead."""
+    if not getattr(x, "mapped", False):
+        return x
+    pick = subset_index(x.shape[0], limit, seed)
+    return x if pick is None else x[pick]
+
+
 def pca_fit_rows(x_train: Any, seed: int = 0) -> Any:
-    """What PCA is fitted on: the training split — or, for a streamed one (a memory-mapped
-    prepared cache, which may be larger than RAM as float32), a seeded subset of
-    :data:`PCA_MAX_STREAMED` samples (PCA's components settle long before that)."""
-    if not getattr(x_train, "mapped", False):
-        return x_train
-    pick = subset_index(x_train.shape[0], PCA_MAX_STREAMED, seed)
-    return x_train if pick is None else x_train[pick]
+    """What PCA is fitted on: the training split, or :data:`PCA_MAX_STREAMED` samples of
+    a streamed one (PCA's components settle long before that)."""
+    return streamed_subset(x_train, PCA_MAX_STREAMED, seed)
 
 
 def pca_reconstruct(x_train: Array, x_test: Array, k: int, seed: int = 0) -> Array:

@@ -141,6 +141,12 @@ def embed(net: FeatureNet, x: np.ndarray | Tensor, batch: int = 1000
     return np.concatenate(feats), np.concatenate(probs)
 
 
+# a streamed training split (larger than RAM as float32) trains the feature classifier
+# on this many samples, and fits the code Gaussian on this many
+CLASSIFIER_MAX_STREAMED = 20_000
+CODES_MAX_STREAMED = 10_000
+
+
 def classifier_for(dataset: Dataset, *, cache: Path | None = None,
                    say: Callable[[str], None] | None = None,
                    bars: Bars | None = None) -> Classifier:
@@ -155,7 +161,14 @@ def classifier_for(dataset: Dataset, *, cache: Path | None = None,
     if dataset.y_train is None or dataset.y_test is None:
         raise DataError(f"{dataset.name} has no labels: the sample-quality metric needs a "
                         f"classifier trained on labelled data")
-    x_tr = np.asarray(dataset.x_train, dtype=np.float32)
+    from aekit.evaluate.baselines import subset_index
+
+    # a streamed training split (larger than RAM as float32) trains it on a subset
+    pick = subset_index(len(dataset.x_train), CLASSIFIER_MAX_STREAMED, 0) \
+        if getattr(dataset.x_train, "mapped", False) else None
+    x_tr = np.asarray(dataset.x_train if pick is None else dataset.x_train[pick],
+                      dtype=np.float32)
+    y_tr = dataset.y_train if pick is None else dataset.y_train[pick]
     n_classes = int(max(dataset.y_train.max(), dataset.y_test.max())) + 1
     folder = (cache or cache_dir()) / "classifiers"
     stem = f"{dataset.name.replace(':', '_').replace('/', '_')}-{dataset.fingerprint}"
@@ -166,7 +179,7 @@ def classifier_for(dataset: Dataset, *, cache: Path | None = None,
         info = json.loads(ipath.read_text())
         return Classifier(net.eval(), float(info["test_accuracy"]), wpath)
     say(f"training the feature classifier for {dataset.name} ({EPOCHS} epochs, once)")
-    net = _train(x_tr, dataset.y_train, n_classes, say, bars)
+    net = _train(x_tr, y_tr, n_classes, say, bars)
     _, probs = embed(net, np.asarray(dataset.x_test, dtype=np.float32))
     acc = float((probs.argmax(1) == dataset.y_test).mean())
     folder.mkdir(parents=True, exist_ok=True)
@@ -307,9 +320,11 @@ def gaussian_code_samples(model: nn.Module, x_train: np.ndarray, n: int, seed: i
     model conditioned on labels decodes draw i with label i mod classes, as its
     ``sample`` labels prior draws.
     """
+    from aekit.evaluate.baselines import streamed_subset
     from aekit.tasks.infer import decode, encode
 
-    z = encode(model, np.asarray(x_train, dtype=np.float32)).astype(np.float64)  # (N, d)
+    x_fit = streamed_subset(x_train, CODES_MAX_STREAMED, seed)  # streamed: a subset
+    z = encode(model, np.asarray(x_fit, dtype=np.float32)).astype(np.float64)  # (N, d)
     cov = np.atleast_2d(np.cov(z, rowvar=False))  # (d, d)
     draws = np.random.default_rng(seed).multivariate_normal(z.mean(0), cov, size=n)
     draws = draws.astype(np.float32)  # (n, d)

@@ -10,6 +10,7 @@ image is :mod:`aekit.data.images`.
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -198,7 +199,8 @@ class FolderSource(Source):
             LOG.info(f"{spec}: reading the prepared cache {prepared.path} (no decoding)")
             return self._from_prepared(spec, prepared, size, channels)
         need = len(listing.files) * channels * size * size
-        budget = parse_size(self.memory_budget, physical_memory())
+        # a machine that does not say its RAM: a share of it means no limit
+        budget = parse_size(self.memory_budget, physical_memory() or math.inf)
         if need <= budget:
             return None
         LOG.info(f"{spec}: {len(listing.files):,} images of {channels}×{size}×{size} take "
