@@ -149,3 +149,20 @@ def test_a_photos_folder_is_held_as_uint8_and_trains_and_scores_as_float32_photo
     assert a == b
     if bm3d[0] is not None:
         assert bm3d[0]["psnr"] == pytest.approx(bm3d[1]["psnr"], abs=1e-5)
+
+
+def test_splits_of_uint8_images_hold_the_pixels_once(tmp_path: Path) -> None:
+    """Train, validation and test are row lists over the source's one uint8 store, not
+    copies (a folder of N images is held as N images, not 2–3 N while splitting)."""
+    from aekit.config import DataConfig
+    from aekit.data.splits import make_splits
+
+    raw = np.random.default_rng(0).integers(0, 256, size=(50, 1, 4, 4), dtype=np.uint8)
+    np.save(tmp_path / "u8.npy", raw)
+    sp = make_splits(DataConfig(source=f"npy:{tmp_path / 'u8.npy'}", val_fraction=0.2), 0)
+    stores = {id(x.store) for x in (sp.x_train, sp.x_val, sp.x_test)}
+    assert len(stores) == 1 and sp.x_train.rows is not None
+    whole = np.concatenate([sp.dataset.x_train.raw, sp.dataset.x_test.raw])
+    assert sorted(map(bytes, whole)) == sorted(map(bytes, raw))
+    assert np.array_equal(sp.x_train.raw, sp.dataset.x_train.raw[sp.train_rows])
+    assert np.array_equal(sp.x_val.raw, sp.dataset.x_train.raw[sp.val_rows])

@@ -297,12 +297,12 @@ def test_two_ddp_ranks_stream_disjoint_samples_whose_union_is_the_epoch(
 
 def test_loader_workers_default_to_none_on_the_cpu_and_from_the_cores_on_a_gpu(
         photo_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from aekit.engine.batches import batch_tensor, loader_workers
+    from aekit.engine.batches import batch_tensor, is_streamed, loader_workers
 
     mapped = batch_tensor(load_dataset(f"folder:{photo_folder}", image_size=8,
                                        memory_budget="0").x_train)
     held = batch_tensor(load_dataset(f"folder:{photo_folder}", image_size=6).x_train)
-    assert isinstance(held, torch.Tensor) and not isinstance(mapped, torch.Tensor)
+    assert is_streamed(mapped) and not is_streamed(held)  # split rows, in RAM
     monkeypatch.setattr("aekit.machine.usable_cores", lambda: 16)
     assert loader_workers(None, mapped, on_gpu=False) == 0  # the cores are the compute
     assert loader_workers(None, mapped, on_gpu=True) == 4

@@ -146,9 +146,8 @@ class U8Images:
 
     def take(self, rows: Any) -> U8Images:
         """The images at ``rows`` (indices, a mask or a slice), still stored as uint8: a
-        copy for pixels held in memory, a list of rows over a memory-mapped store."""
-        if not self.mapped:
-            return U8Images(self.raw[rows])
+        list of rows over the same store — in RAM or mapped — not a copy, so the splits
+        of a dataset hold its pixels once."""
         shown = np.arange(self.store.shape[0]) if self.rows is None else self.rows
         return U8Images(self.store, rows=shown[rows], path=self.path)
 

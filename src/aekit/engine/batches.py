@@ -25,13 +25,14 @@ Tensor = torch.Tensor
 
 
 class MappedRows:
-    """Rows of memory-mapped uint8 images (:class:`~aekit.data.dataset.U8Images` over a
-    prepared cache) indexed like a tensor: ``rows[idx]`` reads just those rows from the
-    file into a fresh uint8 tensor. It pickles as the file's path and row list, so a
-    loader worker maps the file itself instead of receiving pixels."""
+    """Picked rows of uint8 images (a :class:`~aekit.data.dataset.U8Images` with
+    ``rows``, over a prepared cache's memory map or a store in RAM) indexed like a
+    tensor: ``rows[idx]`` gathers just those rows into a fresh uint8 tensor (as fast as
+    indexing a tensor: benchmarks/streaming.py). A mapped one pickles as the file's path
+    and row list, so a loader worker maps the file itself instead of receiving pixels."""
 
     def __init__(self, images: Any) -> None:
-        self.images = images  # a mapped U8Images
+        self.images = images  # a U8Images with rows, or mapped
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -46,13 +47,14 @@ class MappedRows:
 
 
 def batch_tensor(x: Any) -> Tensor | MappedRows:
-    """What a :class:`BatchSet` cuts batches from: a uint8 tensor for
-    :class:`~aekit.data.dataset.U8Images` held in RAM (converted per batch), the file's
-    rows for memory-mapped ones (:class:`MappedRows`: read per batch), else float32."""
+    """What a :class:`BatchSet` cuts batches from: for
+    :class:`~aekit.data.dataset.U8Images` the rows a split picked (:class:`MappedRows`,
+    read per batch from RAM or the mapped file) or the whole uint8 store as a tensor,
+    converted per batch; else a float32 tensor."""
     from aekit.data.dataset import U8Images
 
     if isinstance(x, U8Images):
-        if x.mapped:
+        if x.mapped or x.rows is not None:  # read a batch's rows, copy nothing whole
             return MappedRows(x)
         raw = x.raw
         return torch.from_numpy(raw if raw.flags.writeable else np.array(raw))
@@ -61,7 +63,7 @@ def batch_tensor(x: Any) -> Tensor | MappedRows:
 
 def is_streamed(x: Tensor | MappedRows) -> bool:
     """True when batches are read from a file (prepared cache), not cut from RAM."""
-    return isinstance(x, MappedRows)
+    return isinstance(x, MappedRows) and x.images.mapped
 
 
 def as_float_batch(xb: Tensor) -> Tensor:

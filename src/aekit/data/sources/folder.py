@@ -116,7 +116,7 @@ class FolderImages:
     """
 
     root: Path
-    images: list[np.ndarray]
+    images: list[np.ndarray] | U8Images  # photos: a list; resized images: one array
     labels: list[int]
     classes: list[str]
     parts: list[str]
@@ -164,27 +164,38 @@ class FolderSource(Source):
             LOG.info(f"reading {len(files)} files from {root}")
         read = partial(read_image, channels=channels, size=None if self.native else size)
         t0 = time.monotonic()
+        # resized images go straight into one array (no list of them, then a stacked
+        # copy): the pixels are held once while decoding; native photos stay a list
+        store = None if self.native else np.zeros((len(files), channels, size, size),
+                                                   dtype=np.uint8)
+        images: list[np.ndarray] = []
+        kept: list[int] = []
+        labels, parts, skipped = [], [], []
         with ThreadPoolExecutor(max_workers=8) as pool:
-            results = list(pool.map(read, [str(p) for p, _ in files],
-                                    [p.relative_to(root).as_posix() for p, _ in files]))
-        images, labels, parts, skipped = [], [], [], []
-        for (path, k), (arr, digest, reason) in zip(files, results, strict=True):
-            rel = path.relative_to(root).as_posix()
-            if arr is None:
-                skipped.append(f"{rel} ({reason})")
-                continue
-            images.append(arr)
-            labels.append(k)
-            parts.append(f"{rel}:{digest}:{k}")
-        del results  # ``images`` holds the arrays now (assemble lets go of them in turn)
-        if not images:
+            results = pool.map(read, [str(p) for p, _ in files],
+                               [p.relative_to(root).as_posix() for p, _ in files])
+            for i, ((path, k), (arr, digest, reason)) in enumerate(
+                    zip(files, results, strict=True)):
+                rel = path.relative_to(root).as_posix()
+                if arr is None:
+                    skipped.append(f"{rel} ({reason})")
+                    continue
+                if store is None:
+                    images.append(arr)
+                else:
+                    store[i] = arr
+                kept.append(i)
+                labels.append(k)
+                parts.append(f"{rel}:{digest}:{k}")
+        if not kept:
             raise DataError(f"{root}: no readable images among {len(files)} files "
                             f"(skipped: {_shorten(skipped, 5)})")
         notes = listing.notes
         _say_skipped(root, skipped, notes)
         if len(files) > MANY_FILES:
-            LOG.info(f"read {len(images)} images in {time.monotonic() - t0:.1f} s")
-        found = FolderImages(root=root, images=images, labels=labels,
+            LOG.info(f"read {len(kept)} images in {time.monotonic() - t0:.1f} s")
+        found = FolderImages(root=root, images=images if store is None else
+                             U8Images(store, rows=np.asarray(kept)), labels=labels,
                              classes=listing.classes, parts=parts, notes=notes)
         return self.assemble(spec, found, size=size, channels=channels)
 
@@ -254,8 +265,8 @@ class FolderSource(Source):
                  channels: int) -> Dataset:
         """Stack the (resized) images, label them by class folder, split 80/20 (seeded)."""
         notes = found.notes
-        x = U8Images(np.stack(found.images))  # (n, c, size, size) uint8, read as float
-        found.images.clear()  # the stacked copy is all that is kept: one copy less at peak
+        x = found.images if isinstance(found.images, U8Images) else U8Images(
+            np.stack(found.images))  # (n, c, size, size) uint8, read as float
         y = np.array(found.labels, dtype=np.int64) if found.classes else None
         tr, te = split_indices(len(x))
         if len(te) == 0:
