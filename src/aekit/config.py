@@ -21,6 +21,8 @@ from typing import Any, ClassVar
 from aekit.errors import ConfigError
 from aekit.registry import MODELS, PRESETS, did_you_mean
 
+MEMORY_BUDGET = "50%"  # data.memory_budget's default: half of this machine's RAM
+
 
 @dataclass
 class DataConfig:
@@ -46,7 +48,7 @@ class DataConfig:
     # folder: larger than this (decoded, uint8) is streamed from a memory-mapped prepared
     # cache instead of held in RAM: "50%" of this machine's RAM, "4GB", "500MiB", bytes,
     # 0 = always stream, "inf" = never (parse_size)
-    memory_budget: str = "50%"
+    memory_budget: str = MEMORY_BUDGET
 
 
 @dataclass

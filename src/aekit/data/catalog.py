@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from aekit.data.dataset import Dataset
-from aekit.data.sources import load_dataset, parse_spec
+from aekit.data.sources import check_layout, load_dataset, parse_spec
 from aekit.errors import DataError
 from aekit.registry import SOURCES
 
@@ -88,10 +88,7 @@ def prepare(name: str, *, image_size: int | None = None, channels: int | None = 
         why = ("keeps photos at their native sizes, which one array cannot hold"
                if cls.kind == "photos" else "loads without decoding image files")
         raise DataError(f"only folder:PATH can be prepared; {src} {why}")
-    if channels not in (None, 1, 3):
-        raise DataError(f"channels must be 1 (grayscale) or 3 (RGB), not {channels}")
-    if image_size is not None and image_size < 1:
-        raise DataError(f"image_size must be a positive number of pixels, not {image_size}")
+    check_layout(image_size, channels)
     if workers is not None and workers < 1:
         raise DataError(f"--workers must be at least 1, not {workers}")
     return cls().prepare_spec(name.strip(), arg, image_size=image_size, channels=channels,

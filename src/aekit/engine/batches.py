@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Dataset, Sampler, get_worker_info
 
 from aekit.data.corruptions import sample_noise
 from aekit.tasks.pairs import Task
@@ -24,7 +24,7 @@ from aekit.tasks.pairs import Task
 Tensor = torch.Tensor
 
 
-class MappedRows:
+class PickedRows:
     """Picked rows of uint8 images (a :class:`~aekit.data.dataset.U8Images` with
     ``rows``, over a prepared cache's memory map or a store in RAM) indexed like a
     tensor: ``rows[idx]`` gathers just those rows into a fresh uint8 tensor (as fast as
@@ -46,24 +46,24 @@ class MappedRows:
         return torch.from_numpy(self.images.pixels(key))  # (b, …) uint8, in RAM
 
 
-def batch_tensor(x: Any) -> Tensor | MappedRows:
+def batch_tensor(x: Any) -> Tensor | PickedRows:
     """What a :class:`BatchSet` cuts batches from: for
-    :class:`~aekit.data.dataset.U8Images` the rows a split picked (:class:`MappedRows`,
+    :class:`~aekit.data.dataset.U8Images` the rows a split picked (:class:`PickedRows`,
     read per batch from RAM or the mapped file) or the whole uint8 store as a tensor,
     converted per batch; else a float32 tensor."""
     from aekit.data.dataset import U8Images
 
     if isinstance(x, U8Images):
         if x.mapped or x.rows is not None:  # read a batch's rows, copy nothing whole
-            return MappedRows(x)
+            return PickedRows(x)
         raw = x.raw
         return torch.from_numpy(raw if raw.flags.writeable else np.array(raw))
     return torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))
 
 
-def is_streamed(x: Tensor | MappedRows) -> bool:
+def is_streamed(x: Tensor | PickedRows) -> bool:
     """True when batches are read from a file (prepared cache), not cut from RAM."""
-    return isinstance(x, MappedRows) and x.images.mapped
+    return isinstance(x, PickedRows) and x.images.mapped
 
 
 def as_float_batch(xb: Tensor) -> Tensor:
@@ -103,13 +103,13 @@ def mix_seed(*parts: int) -> int:
 
 
 class BatchSet(Dataset):
-    """Batches of ``x`` (n, …) — a tensor in RAM or :class:`MappedRows` — as (input,
+    """Batches of ``x`` (n, …) — a tensor in RAM or :class:`PickedRows` — as (input,
     target) pairs. An item is a batch number of the current epoch, or ``(epoch, i)``
     (what :class:`EpochSampler` yields): then the item depends on nothing but its key,
     and loader worker processes, which hold copies of this object made before
     ``set_epoch``, still cut the right epoch's batches."""
 
-    def __init__(self, x: Tensor | MappedRows, task: Task, batch_size: int, *,
+    def __init__(self, x: Tensor | PickedRows, task: Task, batch_size: int, *,
                  shuffle: bool, seed: int, drop_last: bool = False,
                  y: Tensor | None = None) -> None:
         self.x = x
@@ -159,8 +159,6 @@ class BatchSet(Dataset):
     @property
     def in_worker(self) -> bool:
         """True inside a DataLoader worker process."""
-        from torch.utils.data import get_worker_info
-
         return get_worker_info() is not None
 
 
@@ -194,7 +192,7 @@ class EpochSampler(Sampler[Any]):
         return len(self.batches)
 
 
-def loader_workers(requested: int | None, x: Tensor | MappedRows, on_gpu: bool) -> int:
+def loader_workers(requested: int | None, x: Tensor | PickedRows, on_gpu: bool) -> int:
     """``train.num_workers``, or its default from the cores: on a GPU, streamed data gets
     ``min(4, cores // 2)`` workers to prepare batches while the device computes; on the
     CPU the cores *are* the compute, and a worker only adds the trip through shared

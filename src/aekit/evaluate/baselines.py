@@ -37,13 +37,17 @@ Array = np.ndarray
 PCA_MAX_STREAMED = 10_000  # streamed training sets: PCA is fitted on a subset this big
 
 
+def streamed_pick(x: Any, limit: int, seed: int = 0) -> Array | None:
+    """For a streamed ``x`` (a memory-mapped prepared cache, which may be larger than
+    RAM as float32) longer than ``limit``: the sorted indices of a seeded subset of
+    ``limit`` samples, what an evaluation step that reads a whole split reads instead;
+    None (everything) otherwise."""
+    return subset_index(x.shape[0], limit, seed) if getattr(x, "mapped", False) else None
+
+
 def streamed_subset(x: Any, limit: int, seed: int = 0) -> Any:
-    """``x`` — or, when it is streamed (a memory-mapped prepared cache, which may be
-    larger than RAM as float32) and longer than ``limit``, a seeded subset of ``limit``
-    samples (float32): what an evaluation step that reads a whole split reads instead."""
-    if not getattr(x, "mapped", False):
-        return x
-    pick = subset_index(x.shape[0], limit, seed)
+    """``x``, or its :func:`streamed_pick` subset (float32)."""
+    pick = streamed_pick(x, limit, seed)
     return x if pick is None else x[pick]
 
 

@@ -161,11 +161,10 @@ def classifier_for(dataset: Dataset, *, cache: Path | None = None,
     if dataset.y_train is None or dataset.y_test is None:
         raise DataError(f"{dataset.name} has no labels: the sample-quality metric needs a "
                         f"classifier trained on labelled data")
-    from aekit.evaluate.baselines import subset_index
+    from aekit.evaluate.baselines import streamed_pick
 
     # a streamed training split (larger than RAM as float32) trains it on a subset
-    pick = subset_index(len(dataset.x_train), CLASSIFIER_MAX_STREAMED, 0) \
-        if getattr(dataset.x_train, "mapped", False) else None
+    pick = streamed_pick(dataset.x_train, CLASSIFIER_MAX_STREAMED)
     x_tr = np.asarray(dataset.x_train if pick is None else dataset.x_train[pick],
                       dtype=np.float32)
     y_tr = dataset.y_train if pick is None else dataset.y_train[pick]

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aekit.config import MEMORY_BUDGET
 from aekit.data.dataset import Dataset
 from aekit.data.sources import (  # noqa: F401 - imported to register their sources
     arrays,
@@ -95,8 +96,17 @@ def parse_spec(spec: str) -> tuple[str, str | None, type[Source]]:
     return name, (arg if sep else None), cls
 
 
+def check_layout(image_size: int | None, channels: int | None) -> None:
+    """Refuse, in one line, an ``image_size`` below 1 or ``channels`` other than 1 / 3."""
+    if channels not in (None, 1, 3):
+        raise DataError(f"channels must be 1 (grayscale) or 3 (RGB), not {channels}")
+    if image_size is not None and int(image_size) < 1:
+        raise DataError(f"image_size must be a positive number of pixels, not {image_size}")
+
+
 def load_dataset(spec: str, *, image_size: int | None = None,
-                 channels: int | None = None, memory_budget: str = "50%") -> Dataset:
+                 channels: int | None = None, memory_budget: str = MEMORY_BUDGET
+                 ) -> Dataset:
     """Load the dataset named by ``spec`` with its fixed train/test split.
 
     ``spec``: ``mnist``, ``fashion-mnist``, ``cifar10``, ``natural-images``,
@@ -110,10 +120,7 @@ def load_dataset(spec: str, *, image_size: int | None = None,
     (:mod:`aekit.data.cache`); a folder already prepared is always read from its cache.
     Raises :class:`DataError` with one line for anything the user can fix.
     """
-    if channels not in (None, 1, 3):
-        raise DataError(f"channels must be 1 (grayscale) or 3 (RGB), not {channels}")
-    if image_size is not None and int(image_size) < 1:
-        raise DataError(f"image_size must be a positive number of pixels, not {image_size}")
+    check_layout(image_size, channels)
     _, arg, cls = parse_spec(spec)
     return cls(memory_budget).load(spec.strip(), arg, image_size=image_size,
                                    channels=channels)

@@ -11,6 +11,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from aekit.config import MEMORY_BUDGET
 from aekit.data.dataset import Dataset, U8Images, short_hash
 from aekit.data.fetch import RemoteSpec, sha256_file
 
@@ -27,7 +28,7 @@ class Source:
     takes_options: ClassVar[bool] = False  # accepts ``name?key=value&…`` (no path)
     remote: ClassVar[RemoteSpec | None] = None
 
-    def __init__(self, memory_budget: str = "50%") -> None:
+    def __init__(self, memory_budget: str = MEMORY_BUDGET) -> None:
         # data.memory_budget: a source that can stream (folder:) streams above it
         self.memory_budget = memory_budget
 

@@ -218,17 +218,16 @@ class FolderSource(Source):
                  f"{need / 1e6:,.0f} MB decoded, over data.memory_budget "
                  f"({self.memory_budget} = {budget / 1e6:,.0f} MB): decoding them once into "
                  f"a prepared cache and streaming batches from it")
-        return self._from_prepared(spec, self.prepare(spec, listing, size, channels), size,
-                                   channels)
+        return self._from_prepared(spec, self.prepare(spec, listing, key, size, channels),
+                                   size, channels)
 
-    def prepare(self, spec: str, listing: Listing, size: int, channels: int,
+    def prepare(self, spec: str, listing: Listing, key: str, size: int, channels: int,
                 workers: int | None = None) -> Prepared:
-        """Decode every file of ``listing`` into its prepared cache, in ``workers``
-        processes (default: the usable cores), and open it."""
+        """Decode every file of ``listing`` into the prepared cache ``key``, in
+        ``workers`` processes (default: the usable cores), and open it."""
         read = partial(read_image, channels=channels, size=size)
-        return write_prepared(listing, listing.key(size, channels), (channels, size, size),
-                              read, split_indices, spec=spec,
-                              workers=usable_cores() if workers is None else workers)
+        return write_prepared(listing, key, (channels, size, size), read, split_indices,
+                              spec=spec, workers=usable_cores() if workers is None else workers)
 
     def prepare_spec(self, spec: str, arg: str | None, *, image_size: int | None,
                      channels: int | None, workers: int | None = None
@@ -238,10 +237,11 @@ class FolderSource(Source):
         size = DEFAULT_IMAGE_SIZE if image_size is None else int(image_size)
         channels = DEFAULT_CHANNELS if channels is None else channels
         listing = list_folder(Path(arg or "").expanduser())
-        found = open_prepared(listing.key(size, channels))
+        key = listing.key(size, channels)
+        found = open_prepared(key)
         if found is not None:
             return found, False
-        return self.prepare(spec, listing, size, channels, workers), True
+        return self.prepare(spec, listing, key, size, channels, workers), True
 
     def _from_prepared(self, spec: str, prepared: Prepared, size: int,
                        channels: int) -> Dataset:
@@ -251,32 +251,35 @@ class FolderSource(Source):
         labelled = bool(meta["classes"])
         ys = {s: np.asarray(meta[s]["labels"], dtype=np.int64) if labelled else None
               for s in ("train", "test")}
-        root = Path(meta["root"])
-        return Dataset(name=spec, kind="image", x_train=prepared.split("train"),
-                       y_train=ys["train"], x_test=prepared.split("test"), y_test=ys["test"],
-                       classes=meta["classes"] or None, origin=str(root),
-                       checksums={f"{root.name or root}/ ({len(meta['parts'])} images)":
-                                  "unverified"},
-                       fingerprint=short_hash(["folder", str(size), str(channels),
-                                               *meta["parts"]]),
-                       notes=notes)
+        return _folder_dataset(spec, Path(meta["root"]), (prepared.split("train"),
+                               ys["train"]), (prepared.split("test"), ys["test"]),
+                               meta["classes"], meta["parts"], size, channels, notes)
 
     def assemble(self, spec: str, found: FolderImages, *, size: int,
                  channels: int) -> Dataset:
         """Stack the (resized) images, label them by class folder, split 80/20 (seeded)."""
         notes = found.notes
-        x = found.images if isinstance(found.images, U8Images) else U8Images(
-            np.stack(found.images))  # (n, c, size, size) uint8, read as float
+        x = found.images  # (n, c, size, size) uint8 (U8Images), read as float
+        assert isinstance(x, U8Images)  # load decodes resized images into one store
         y = np.array(found.labels, dtype=np.int64) if found.classes else None
         tr, te = split_indices(len(x))
         if len(te) == 0:
             notes.append("only 1 image: the test split is empty")
-        root = found.root
-        return Dataset(name=spec, kind="image", x_train=x.take(tr),
-                       y_train=None if y is None else y[tr], x_test=x.take(te),
-                       y_test=None if y is None else y[te],
-                       classes=found.classes or None, origin=str(root.resolve()),
-                       checksums={f"{root.name or root}/ ({len(x)} images)": "unverified"},
-                       fingerprint=short_hash(["folder", str(size), str(channels),
-                                               *found.parts]),
-                       notes=notes)
+        return _folder_dataset(spec, found.root,
+                               (x.take(tr), None if y is None else y[tr]),
+                               (x.take(te), None if y is None else y[te]),
+                               found.classes, found.parts, size, channels, notes)
+
+
+def _folder_dataset(spec: str, root: Path, train: tuple[U8Images, np.ndarray | None],
+                    test: tuple[U8Images, np.ndarray | None], classes: list[str],
+                    parts: list[str], size: int, channels: int, notes: list[str]
+                    ) -> Dataset:
+    """The Dataset of a folder, decoded in RAM or read from its prepared cache: one
+    builder, so both give the same fingerprint, checksums and origin."""
+    return Dataset(name=spec, kind="image", x_train=train[0], y_train=train[1],
+                   x_test=test[0], y_test=test[1], classes=classes or None,
+                   origin=str(root.resolve()),
+                   checksums={f"{root.name or root}/ ({len(parts)} images)": "unverified"},
+                   fingerprint=short_hash(["folder", str(size), str(channels), *parts]),
+                   notes=notes)
