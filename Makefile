@@ -17,7 +17,7 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(TESTSTAMP): $(STAMP)
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,serve,export,tensorboard]'
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test,serve,export,tensorboard,shards]'
 	touch $@
 
 install: $(STAMP)

@@ -1,4 +1,4 @@
-"""Datasets: ``aekit data list | info | fetch``.
+"""Datasets: ``aekit data list | info | fetch | prepare | shard``.
 
 Each handler imports what it needs, so ``aekit --help`` stays free of torch.
 """
@@ -59,6 +59,20 @@ def _cmd_data_prepare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_shard(args: argparse.Namespace) -> int:
+    from aekit.data.catalog import shard
+
+    meta = shard(args.name, args.out, shard_size=args.shard_size,
+                 val_fraction=args.val_fraction, seed=args.seed, image_size=args.image_size,
+                 channels=args.channels)
+    counts = ", ".join(f"{s} {v['count']:,} in {len(v['shards'])}"
+                       for s, v in meta["splits"].items())
+    print(f"{args.name}: {counts} shards of up to {meta['shard_size']:,} images: {args.out}")
+    print(f"train on it with --data shards:{args.out} (validation and test are fixed; "
+          f"data.val_fraction must stay {meta['val_fraction']:g})")
+    return 0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this group's verbs to the ``aekit`` parser."""
     data = sub.add_parser("data", help="list, describe and fetch datasets")
@@ -79,6 +93,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, default=None,
                    help="decoding processes (default: the usable cores)")
     p.set_defaults(func=_cmd_data_prepare)
+    p = dsub.add_parser("shard", help="write an image source as WebDataset tar shards "
+                        "(read as shards:DIR; each DDP rank reads its own shards)")
+    p.add_argument("name", help="an 8-bit image source: folder:PATH, mnist, cifar10, …")
+    p.add_argument("--out", required=True, help="a new folder for the shards")
+    p.add_argument("--shard-size", type=int, default=None,
+                   help="images per shard (default: about 64 MB of pixels)")
+    p.add_argument("--val-fraction", type=float, default=0.1,
+                   help="validation split held out of the training split, fixed in the "
+                   "shards (as data.val_fraction; default 0.1)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the validation split and the training order (default 0)")
+    p.add_argument("--image-size", type=int, default=None,
+                   help="square side for folder: (as data.image_size; default 64)")
+    p.add_argument("--channels", type=int, default=None, choices=(1, 3),
+                   help="1 = gray, 3 = RGB, as data.channels")
+    p.set_defaults(func=_cmd_data_shard)
     p = dsub.add_parser("fetch", help="download (or copy) a dataset into the cache, verified")
     p.add_argument("name")
     p.add_argument("--from", dest="from_dir", help="a local directory that holds the files")

@@ -158,7 +158,7 @@ def write_prepared(listing: Listing, key: str, shape: tuple[int, int, int],
         raise DataError(f"{spec}: the prepared cache needs {need / 1e9:,.2f} GB in {root}, "
                         f"which has {free / 1e9:,.2f} GB free; free space there or set "
                         f"AEKIT_DATA to a folder on a larger disk")
-    _remove_abandoned(root)
+    remove_abandoned(root)
     stage = root / f".{key}.partial-{os.getpid()}"
     final = root / key
     try:
@@ -229,9 +229,10 @@ def _reserve(path: Path) -> None:
             os.posix_fallocate(f.fileno(), 0, os.fstat(f.fileno()).st_size)
 
 
-def _remove_abandoned(root: Path) -> None:
-    """Remove staging folders whose writer is gone (killed, out of memory)."""
-    for stage in root.glob(".*.partial-*"):
+def remove_abandoned(root: Path, pattern: str = ".*.partial-*") -> None:
+    """Remove the staging folders (``pattern`` in ``root``) whose writer is gone (killed,
+    out of memory)."""
+    for stage in root.glob(pattern):
         try:
             os.kill(int(stage.name.rsplit("-", 1)[1]), 0)
         except ProcessLookupError:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from aekit.config import MEMORY_BUDGET
 from aekit.data.dataset import Dataset
 from aekit.data.sources import check_layout, load_dataset, parse_spec
 from aekit.errors import DataError
@@ -49,6 +50,9 @@ def summarize(ds: Dataset) -> dict:
     else:
         info["input_shape"] = list(ds.input_shape)
         info["train"] = ds.n_train
+        if ds.fixed_val is not None:  # shards: validation was fixed when written
+            info["train"] = (f"{ds.n_train - ds.fixed_val.n} (+ {ds.fixed_val.n} validation, "
+                             f"fixed: data.val_fraction={ds.fixed_val.fraction:g})")
         info["test"] = ds.n_test
     info["value_range"] = _range(ds.x_train)
     if ds.classes is None:
@@ -93,6 +97,24 @@ def prepare(name: str, *, image_size: int | None = None, channels: int | None = 
         raise DataError(f"--workers must be at least 1, not {workers}")
     return cls().prepare_spec(name.strip(), arg, image_size=image_size, channels=channels,
                               workers=workers)
+
+
+def shard(name: str, out: str | Path, *, shard_size: int | None = None,
+          val_fraction: float = 0.1, seed: int = 0, image_size: int | None = None,
+          channels: int | None = None, memory_budget: str = MEMORY_BUDGET) -> dict:
+    """Write the 8-bit image source ``name`` as WebDataset tar shards in the new folder
+    ``out`` (:mod:`aekit.data.shards`), with its validation split fixed
+    (``val_fraction``, ``seed``: as ``data.val_fraction`` and ``train.seed``); returns
+    the meta.json written. Read them back with ``shards:OUT``."""
+    from aekit.data.shards import write_shards
+
+    src, _, _ = parse_spec(name)
+    if src == "shards":
+        raise DataError(f"{name} is sharded already; copy its folder to move it")
+    ds = load_dataset(name, image_size=image_size, channels=channels,
+                      memory_budget=memory_budget)
+    return write_shards(ds, name.strip(), Path(out).expanduser(), shard_size=shard_size,
+                        val_fraction=val_fraction, seed=seed)
 
 
 def fetch(name: str, source_dir: str | None = None) -> Path:

@@ -48,13 +48,20 @@ class U8Images:
     cache, :mod:`aekit.data.cache`) is a list of row numbers, not a copy in RAM. A
     memory-mapped store is pickled as its file ``path`` and mapped again on unpickling
     (a loader worker or another rank never receives the pixels through a pipe).
+    ``store`` may also be a row store that reads files itself — a
+    :class:`~aekit.data.shards.ShardStore` (tar shards): any object with a uint8
+    ``dtype`` and ``shape`` whose ``store[rows]`` returns an ndarray for an int, a slice or
+    an index array; such a store always shows picked ``rows``.
     """
 
-    def __init__(self, raw: np.ndarray, rows: np.ndarray | None = None,
+    def __init__(self, raw: Any, rows: np.ndarray | None = None,
                  path: str | None = None) -> None:
         if raw.dtype != np.uint8:
             raise TypeError(f"U8Images holds uint8 pixels, not {raw.dtype}")
-        self.store = canonical(raw)
+        in_files = not isinstance(raw, np.ndarray)  # a row store (shards)
+        self.store = raw if in_files else canonical(raw)
+        if in_files and rows is None:
+            rows = np.arange(raw.shape[0])  # ``raw`` must never be the store itself
         self.rows = None if rows is None else np.asarray(rows, dtype=np.int64)
         self.path = path  # the .npy file ``store`` maps (None: held in memory)
 
@@ -62,8 +69,9 @@ class U8Images:
 
     @property
     def mapped(self) -> bool:
-        """True when the pixels stay in a file (read-only memory map), not in RAM."""
-        return self.path is not None
+        """True when the pixels stay in files — a read-only memory map, or shards — not
+        in RAM."""
+        return self.path is not None or not isinstance(self.store, np.ndarray)
 
     @property
     def raw(self) -> np.ndarray:
@@ -95,7 +103,7 @@ class U8Images:
 
     def pixels(self, key: Any = slice(None)) -> np.ndarray:
         """The uint8 pixels at ``key`` (any NumPy index on the rows shown), in RAM."""
-        if self.rows is None:
+        if self.rows is None:  # an ndarray (held or mapped)
             return np.array(self.store[key]) if self.mapped else np.asarray(self.store[key])
         head, rest = (key[0], key[1:]) if isinstance(key, tuple) and key else (key, ())
         if isinstance(head, (int, np.integer)):  # one row: the rest indexes its axes
@@ -153,8 +161,8 @@ class U8Images:
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
-        if self.mapped:
-            state["store"] = None  # mapped again from ``path``
+        if self.path is not None:
+            state["store"] = None  # mapped again from ``path`` (a row store pickles small)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -196,6 +204,16 @@ def pick_rows(x: Any, rows: np.ndarray) -> Any:
     return x.take(rows) if isinstance(x, U8Images) else x[rows]
 
 
+@dataclass(frozen=True)
+class FixedVal:
+    """A validation split the source fixed: the last ``n`` rows of ``x_train``, held out
+    as ``fraction`` of the training samples (``shards:``, whose splits are written at
+    shard time so that validation reads its own shards)."""
+
+    n: int
+    fraction: float
+
+
 @dataclass
 class Dataset:
     """A loaded dataset with a fixed train/test split and its provenance.
@@ -209,7 +227,8 @@ class Dataset:
     Labels are int64 or ``None``. ``checksums`` maps each file read
     to ``"ok"`` (matched a known digest) or ``"unverified"`` (no digest known), and
     ``fingerprint`` (16 hex chars) identifies the content so a run can record exactly
-    what it was trained on.
+    what it was trained on. ``fixed_val`` (``shards:``) marks the last rows of
+    ``x_train`` as a validation split the source fixed.
     """
 
     name: str
@@ -226,6 +245,7 @@ class Dataset:
     notes: list[str] = field(default_factory=list)
     ids_train: np.ndarray | None = None  # row ids (e.g. csv:PATH?id=COL), one per sample
     ids_test: np.ndarray | None = None
+    fixed_val: FixedVal | None = None  # None: runs hold validation out of x_train
 
     @property
     def input_shape(self) -> tuple[int, ...]:

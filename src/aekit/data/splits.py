@@ -2,6 +2,8 @@
 
 Validation is held out from the *training* split (a seeded permutation, fraction
 ``data.val_fraction``); the official test split is used only for final evaluation.
+A source may fix its validation split itself (``Dataset.fixed_val``: ``shards:``, whose
+splits are written at shard time); ``data.val_fraction`` must then match it.
 ``data.train_classes`` keeps only those labels in train/val (the one-class anomaly
 protocol); ``data.limit`` then keeps the first N training samples (before the
 validation split) for quick runs; the test split is never filtered or shortened here
@@ -97,8 +99,8 @@ def detail_crop(img: np.ndarray, side: int) -> np.ndarray:
     return img[..., top:top + side, left:left + side]
 
 
-def _hold_out(n: int, fraction: float, seed: int, at_least: int, too_few: str
-              ) -> tuple[np.ndarray, np.ndarray]:
+def hold_out(n: int, fraction: float, seed: int, at_least: int, too_few: str
+             ) -> tuple[np.ndarray, np.ndarray]:
     """Sorted (train, validation) indices: a seeded ``fraction`` of ``n`` (at least
     ``at_least`` when the fraction is > 0) is held out; ``too_few`` if nothing is left."""
     n_val = max(at_least, int(round(n * fraction))) if fraction > 0 else 0
@@ -161,7 +163,7 @@ def _photo_splits(cfg: DataConfig, ds: Dataset, seed: int) -> Splits:
     names = _names(ds.ids_train, len(photos), "train")
     n = len(photos)
     # one photo is too noisy a signal to pick epochs: two from MIN_PHOTOS_FOR_TWO_VAL on
-    tr, va = _hold_out(n, cfg.val_fraction, seed, 2 if n >= MIN_PHOTOS_FOR_TWO_VAL else 1,
+    tr, va = hold_out(n, cfg.val_fraction, seed, 2 if n >= MIN_PHOTOS_FOR_TWO_VAL else 1,
                        f"{cfg.source}: only {n} training photo(s); need at least 2 to hold one "
                        f"out for validation (add photos or set data.val_fraction=0)")
     count = cfg.patches if cfg.limit is None else min(cfg.patches, cfg.limit)
@@ -182,6 +184,48 @@ def _photo_splits(cfg: DataConfig, ds: Dataset, seed: int) -> Splits:
                             for spec, e in zip(cfg.extra_photos, extras, strict=True)} or None)
 
 
+def _keep_classes(cfg: DataConfig, y: np.ndarray | None) -> np.ndarray | None:
+    """The mask of training samples whose label is in ``data.train_classes`` (None: all
+    kept); one line when there are no labels or no such samples."""
+    if cfg.train_classes is None:
+        return None
+    if y is None:
+        raise DataError(f"{cfg.source} has no labels, so data.train_classes cannot pick "
+                        f"classes; remove data.train_classes or use labelled data")
+    keep = np.isin(y, np.asarray(cfg.train_classes))
+    if not keep.any():
+        raise DataError(f"{cfg.source}: no training samples with labels "
+                        f"{cfg.train_classes} (labels present: {sorted(set(y.tolist()))})")
+    return keep
+
+
+def _fixed_splits(cfg: DataConfig, ds: Dataset, x: Any, y: np.ndarray | None) -> Splits:
+    """Splits of a source whose validation split is fixed (``ds.fixed_val``: the last
+    rows of ``x``). ``data.val_fraction`` must be the one it was written with;
+    ``data.train_classes`` filters both; ``data.limit`` N keeps the first N samples
+    split as the source split them (at least one validation sample)."""
+    fixed = ds.fixed_val
+    if not np.isclose(cfg.val_fraction, fixed.fraction):
+        raise DataError(f"{cfg.source} holds a fixed validation split ({fixed.fraction:g} "
+                        f"of its training samples); set data.val_fraction={fixed.fraction:g} "
+                        f"or shard again with --val-fraction {cfg.val_fraction:g}")
+    n = x.shape[0]
+    tr, va = np.arange(n - fixed.n), np.arange(n - fixed.n, n)
+    keep = _keep_classes(cfg, y)
+    if keep is not None:
+        tr, va = tr[keep[tr]], va[keep[va]]
+    if cfg.limit is not None and cfg.limit < len(tr) + len(va):
+        n_va = min(len(va), max(1 if len(va) else 0, int(round(cfg.limit * fixed.fraction))))
+        tr, va = tr[:max(0, cfg.limit - n_va)], va[:n_va]
+    if len(tr) < 1:
+        raise DataError(f"{cfg.source}: no training samples left (raise data.limit)")
+    return Splits(
+        x_train=pick_rows(x, tr), y_train=y[tr] if y is not None else None,
+        x_val=pick_rows(x, va), y_val=y[va] if y is not None else None,
+        x_test=stored_images(ds.x_test), y_test=ds.y_test, dataset=ds,
+        train_rows=tr, val_rows=va)
+
+
 def make_splits(cfg: DataConfig, seed: int, ds: Dataset | None = None) -> Splits:
     """Load the data (unless ``ds``, the already loaded dataset of ``cfg``, is given) and
     split off validation from the training split."""
@@ -191,21 +235,17 @@ def make_splits(cfg: DataConfig, seed: int, ds: Dataset | None = None) -> Splits
     _extra_sources(cfg, ds)  # refuses data.extra_photos on data that is not photos
     x = stored_images(ds.x_train)  # uint8 stays uint8 (U8Images): 4× less memory
     y = ds.y_train
+    if ds.fixed_val is not None:
+        return _fixed_splits(cfg, ds, x, y)
     rows = np.arange(x.shape[0])  # original row of every kept sample
-    if cfg.train_classes is not None:  # one-class protocol: filter train/val, never test
-        if y is None:
-            raise DataError(f"{cfg.source} has no labels, so data.train_classes cannot pick "
-                            f"classes; remove data.train_classes or use labelled data")
-        keep = np.isin(y, np.asarray(cfg.train_classes))
-        if not keep.any():
-            raise DataError(f"{cfg.source}: no training samples with labels "
-                            f"{cfg.train_classes} (labels present: {sorted(set(y.tolist()))})")
+    keep = _keep_classes(cfg, y)  # one-class protocol: filter train/val, never test
+    if keep is not None:
         x, y, rows = pick_rows(x, keep), y[keep], rows[keep]
     if cfg.limit is not None:
         x, y = pick_rows(x, slice(cfg.limit)), (y[: cfg.limit] if y is not None else None)
         rows = rows[: cfg.limit]
     n = x.shape[0]
-    tr, va = _hold_out(n, cfg.val_fraction, seed, 1,
+    tr, va = hold_out(n, cfg.val_fraction, seed, 1,
                        f"{cfg.source}: only {n} training samples; need at least 2 (raise "
                        f"data.limit or lower data.val_fraction)")
     return Splits(

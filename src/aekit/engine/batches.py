@@ -16,9 +16,11 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, Dataset, Sampler, get_worker_info
+from torch.utils.data import DataLoader, Dataset, DistributedSampler, Sampler, get_worker_info
 
 from aekit.data.corruptions import sample_noise
+from aekit.data.shards import SHARDS_KEPT
+from aekit.errors import DataError
 from aekit.tasks.pairs import Task
 
 Tensor = torch.Tensor
@@ -44,6 +46,12 @@ class PickedRows:
     def __getitem__(self, key: Tensor | slice) -> Tensor:
         key = key.numpy() if isinstance(key, Tensor) else key
         return torch.from_numpy(self.images.pixels(key))  # (b, …) uint8, in RAM
+
+    def shard_ids(self) -> np.ndarray | None:
+        """The shard holding each row shown (n,), for rows read from tar shards
+        (:class:`~aekit.data.shards.ShardStore`); None for an array in RAM or mapped."""
+        shard_of = getattr(self.images.store, "shard_of", None)
+        return None if shard_of is None else shard_of(self.images.rows)
 
 
 def batch_tensor(x: Any) -> Tensor | PickedRows:
@@ -102,6 +110,46 @@ def mix_seed(*parts: int) -> int:
     return h & 0x7FFFFFFFFFFFFFFF
 
 
+def shard_major_order(shard_ids: np.ndarray, seed: int, epoch: int, world: int,
+                      batch_size: int, window: int) -> tuple[np.ndarray, int]:
+    """Epoch ``epoch``'s order of samples read from shards (``shard_ids``: each sample's
+    shard), and the number of batches each of ``world`` ranks gets.
+
+    The shards are permuted (seed, epoch); rank ``r`` takes every ``world``-th of them;
+    the samples of ``window`` consecutive shards of a rank are shuffled together (seed,
+    epoch, rank, window). Every rank gets the same number of full batches — what its
+    smallest possible share of shards fills, the same in every epoch — and global batch
+    ``k`` is local batch ``k // world`` of rank ``k % world`` (what :class:`RankSampler`
+    gives that rank). With one rank every sample is in the order (the last batch may be
+    partial)."""
+    uniq, inverse, counts = np.unique(shard_ids, return_inverse=True, return_counts=True)
+    members = np.argsort(inverse, kind="stable")  # positions grouped by shard
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    shards = np.random.default_rng(mix_seed(seed, epoch, 3)).permutation(len(uniq))
+    seqs = []
+    for r in range(world):
+        mine = shards[r::world]
+        parts = [np.random.default_rng(mix_seed(seed, epoch, 4, r, g)).permutation(
+            np.concatenate([members[starts[s]:starts[s + 1]] for s in mine[g:g + window]]))
+            for g in range(0, len(mine), window)]
+        seqs.append(np.concatenate(parts) if parts else np.zeros(0, np.int64))
+    if world == 1:
+        return seqs[0], -(-len(seqs[0]) // batch_size)
+    per_rank = int(np.sort(counts)[:len(uniq) // world].sum()) // batch_size
+    order = np.stack([seq[:per_rank * batch_size].reshape(per_rank, batch_size)
+                      for seq in seqs], axis=1)  # (batches per rank, world, b)
+    return order.reshape(-1), per_rank
+
+
+def check_shards(shard_ids: np.ndarray, world: int) -> None:
+    """One line when samples spread over fewer shards than ``world`` ranks."""
+    n_shards = len(np.unique(shard_ids))
+    if n_shards < world:
+        raise DataError(f"the training split has {n_shards} shards for {world} ranks; "
+                        f"write smaller shards (aekit data shard --shard-size) so every "
+                        f"rank reads its own")
+
+
 class BatchSet(Dataset):
     """Batches of ``x`` (n, …) — a tensor in RAM or :class:`PickedRows` — as (input,
     target) pairs. An item is a batch number of the current epoch, or ``(epoch, i)``
@@ -118,11 +166,28 @@ class BatchSet(Dataset):
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.seed = seed
-        n = x.shape[0]
-        self.n_batches = n // batch_size if drop_last and n >= batch_size else -(-n // batch_size)
+        self.drop_last = drop_last
+        # samples in tar shards are shuffled shard-major (each rank its own shards)
+        self.shard_ids = x.shard_ids() if shuffle and isinstance(x, PickedRows) else None
+        self.world = 1
         self.epoch = 0
         self._perm: Tensor | None = None
         self._perm_epoch = -1
+        self.set_world(1)
+
+    def set_world(self, world: int) -> None:
+        """Cut batches for ``world`` DDP ranks. Only a sharded split depends on it: each
+        rank then reads its own shards (:func:`shard_major_order`), and ranks with more
+        samples than the smallest share leave the rest to a later epoch."""
+        n, b = self.x.shape[0], self.batch_size
+        self.world = world
+        self._perm_epoch = -1
+        if self.shard_ids is not None and world > 1:
+            check_shards(self.shard_ids, world)
+            self.n_batches = world * shard_major_order(self.shard_ids, self.seed, 0, world,
+                                                       b, SHARDS_KEPT)[1]
+        else:
+            self.n_batches = n // b if self.drop_last and n >= b else -(-n // b)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -131,8 +196,13 @@ class BatchSet(Dataset):
         if not self.shuffle:
             return None
         if self._perm is None or self._perm_epoch != epoch:
-            g = torch.Generator().manual_seed(mix_seed(self.seed, epoch, 1))
-            self._perm = torch.randperm(self.x.shape[0], generator=g)
+            if self.shard_ids is not None:
+                order, _ = shard_major_order(self.shard_ids, self.seed, epoch, self.world,
+                                             self.batch_size, SHARDS_KEPT)
+                self._perm = torch.from_numpy(order)
+            else:
+                g = torch.Generator().manual_seed(mix_seed(self.seed, epoch, 1))
+                self._perm = torch.randperm(self.x.shape[0], generator=g)
             self._perm_epoch = epoch
         return self._perm
 
@@ -192,6 +262,32 @@ class EpochSampler(Sampler[Any]):
         return len(self.batches)
 
 
+class RankSampler(EpochSampler, DistributedSampler):
+    """The keys of *this* DDP rank's batches of a sharded :class:`BatchSet`: global batches
+    ``rank, rank + world, …`` — in :func:`shard_major_order`, exactly the batches cut
+    from this rank's own shards.
+
+    It is a ``DistributedSampler`` only so that Lightning uses it as it is: Lightning
+    wraps any other training sampler in one that shuffles the keys across ranks, and
+    every rank would then read every shard. Rank and world size are read from the
+    process group when an epoch's keys are drawn (``DistributedSampler.__init__``, which
+    needs the group to exist already, is not called)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        import torch.distributed as dist
+
+        rank, world = ((dist.get_rank(), dist.get_world_size()) if dist.is_available()
+                       and dist.is_initialized() else (0, 1))
+        if world != self.batches.world:  # pragma: no cover - set_world tells the ranks
+            raise RuntimeError(f"batches were cut for {self.batches.world} ranks, not {world}")
+        if self.epoch_of is not None:
+            self.set_epoch(self.epoch_of())
+        return ((self.epoch, k) for k in range(rank, len(self.batches), world))
+
+    def __len__(self) -> int:
+        return len(self.batches) // self.batches.world
+
+
 def loader_workers(requested: int | None, x: Tensor | PickedRows, on_gpu: bool) -> int:
     """``train.num_workers``, or its default from the cores: on a GPU, streamed data gets
     ``min(4, cores // 2)`` workers to prepare batches while the device computes; on the
@@ -209,8 +305,11 @@ def batch_loader(batches: Dataset, workers: int = 0,
                  epoch_of: Callable[[], int] | None = None) -> DataLoader:
     """A DataLoader that returns the pre-made batches as they are (batch_size=None),
     cut in ``workers`` worker processes (kept across epochs) or in this one;
-    ``epoch_of`` as for :class:`EpochSampler`."""
-    return DataLoader(batches, batch_size=None, sampler=EpochSampler(batches, epoch_of),
+    ``epoch_of`` as for :class:`EpochSampler`. A sharded training split cut for several
+    ranks is drawn by :class:`RankSampler` (each rank its own batches)."""
+    ranked = getattr(batches, "shard_ids", None) is not None and batches.world > 1
+    sampler = (RankSampler if ranked else EpochSampler)(batches, epoch_of)
+    return DataLoader(batches, batch_size=None, sampler=sampler,
                       num_workers=workers, persistent_workers=workers > 0,
                       prefetch_factor=4 if workers > 0 else None)
 

@@ -175,6 +175,9 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
         and not snapshots and len(splits.input_shape) == 3 else None  # the loggers' images
     trainer = build_trainer(cfg, run_dir, quiet=quiet, has_val=has_val, n_batches=len(train),
                             snapshots=snapshots, val_batch=val_batch)
+    train.set_world(trainer.world_size)  # a sharded split: each rank reads its own shards
+    if train.shard_ids is not None and not quiet and not is_worker_rank():
+        say_shards(train, trainer.world_size)
     handler = signal.getsignal(signal.SIGINT)
     try:
         # weights_only: a checkpoint from someone else's run directory must not run code
@@ -201,6 +204,18 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
         system.load_state_dict(state)
     model.eval()
     return model, splits, trainer
+
+
+def say_shards(train: Any, world: int) -> None:
+    """One line on how a sharded training split is read, and what an epoch leaves out."""
+    n, used = train.x.shape[0], len(train) * train.batch_size if world > 1 else train.x.shape[0]
+    shards = len(set(train.shard_ids.tolist()))
+    if world == 1:
+        LOG.info(f"reading {n:,} training samples from {shards} shards, shard by shard")
+        return
+    LOG.info(f"{world} ranks read disjoint shards ({shards // world}–{-(-shards // world)} "
+             f"of {shards} each, reshuffled every epoch): {used:,} of {n:,} training samples "
+             f"per epoch, the same number on every rank; the rest fall to other epochs")
 
 
 class TrainerEpoch:
@@ -350,6 +365,22 @@ PRECISIONS = ("auto", "64", "32", "16", "bf16", "64-true", "32-true", "16-true",
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
 
 
+def check_shards_for_ranks(splits: Splits, t: TrainConfig) -> None:
+    """Refuse, before the run directory exists, a sharded training split with fewer
+    shards than the ranks asked for (a count in ``--devices`` × ``--num-nodes``; ``auto``
+    and ``-1`` are checked when the trainer knows its size)."""
+    from aekit.engine.batches import PickedRows, batch_tensor, check_shards
+
+    x = batch_tensor(splits.x_train)
+    ids = x.shard_ids() if isinstance(x, PickedRows) else None
+    if ids is None or t.devices == "auto":
+        return
+    parts = [d for d in t.devices.split(",") if d.strip()]  # checked by check_devices
+    count = len(parts) if "," in t.devices else int(parts[0])
+    if count > 0:  # -1 (all devices): checked once the trainer knows how many
+        check_shards(ids, count * t.num_nodes)
+
+
 def check_devices(t: TrainConfig) -> None:
     """Refuse, in one line and before anything is loaded or written, device requests this
     machine cannot meet: an unknown accelerator, precision or strategy, a GPU where there
@@ -491,6 +522,7 @@ def train_run(cfg: RunConfig, out: str | Path, *, quiet: bool = False) -> Path:
     check_model_for(cfg, ds.kind, shape)
     # made from the loaded data once, before anything is written (bad extra photos refused)
     splits = make_splits(cfg.data, cfg.train.seed, ds=ds)
+    check_shards_for_ranks(splits, cfg.train)
     created = not run_dir.exists()
     lock = _prepare_new_dir(run_dir)
     meta = {"aekit_version": __version__, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),

@@ -2,8 +2,8 @@
 
 Specs: a registered name (``mnist``, ``fashion-mnist``, ``cifar10``,
 ``natural-images``, ``mate-photos``, ``moving-mnist[?OPTIONS]``) or ``folder:PATH``,
-``photos:PATH``, ``npy:PATH``, ``npz:PATH``, ``csv:PATH[?label=COL]``. Each source is
-a :class:`~aekit.data.sources.base.Source` subclass registered with
+``photos:PATH``, ``npy:PATH``, ``npz:PATH``, ``csv:PATH[?label=COL]``, ``shards:DIR``.
+Each source is a :class:`~aekit.data.sources.base.Source` subclass registered with
 ``@register_source(name)``; it has a ``description``, a ``kind`` and a ``load``
 method, plus ``remote`` (a :class:`~aekit.data.fetch.RemoteSpec`) when its files can
 be fetched.
@@ -17,6 +17,7 @@ names, digests -- beside the loader that reads those files:
 * :mod:`.folder`: ``folder:PATH``;
 * :mod:`.arrays`: ``npy:PATH``, ``npz:PATH``;
 * :mod:`.csv`: ``csv:PATH`` (tables, windows, sequences);
+* :mod:`.shards`: ``shards:DIR`` (WebDataset tar shards, :mod:`aekit.data.shards`);
 * :mod:`.moving_mnist`: ``moving-mnist`` (generated from MNIST).
 
 File *formats* are read by modules one level up (:mod:`aekit.data.idx`,
@@ -45,6 +46,7 @@ from aekit.data.sources import (  # noqa: F401 - imported to register their sour
     mnist,
     moving_mnist,
     photos,
+    shards,
 )
 from aekit.data.sources.base import Source
 from aekit.errors import DataError
