@@ -6,7 +6,11 @@ the same model on it twice, each in a fresh process, in one command:
 * **in memory**: ``data.memory_budget=inf`` — every image decoded into RAM (uint8);
 * **streamed**: ``data.memory_budget`` below the decoded size — the folder is decoded
   once (in worker processes) into the memory-mapped prepared cache, and batches are read
-  from it by ``train.num_workers`` loader workers.
+  from it by ``train.num_workers`` loader workers;
+* **sharded** (``--shards W…``): ``aekit data shard`` writes the folder (from the
+  prepared cache) as WebDataset tar shards of ``--shard-size`` images, and a run with
+  ``W`` loader workers trains on ``shards:DIR`` (shard-major order: its losses differ
+  from the other runs', whose order is a permutation of all samples).
 
 It prints the samples/s of epochs 2+ of each (history.csv), their ratio (bar ≥ 0.8),
 the time to prepare the cache, and the peak memory of each process tree (the trainer
@@ -17,6 +21,7 @@ cache — which the kernel may drop at any time: not memory the job holds).
 
     python benchmarks/streaming.py [--n 20000] [--size 128] [--epochs 3] [--workers 2 0]
     python benchmarks/streaming.py --ranks 2 --epochs 1 --workers 0     # memory per rank
+    python benchmarks/streaming.py --workers 0 --shards 0 2              # tar shards too
 """
 
 from __future__ import annotations
@@ -143,6 +148,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="data.memory_budget of the streamed run (below the decoded size)")
     ap.add_argument("--ranks", type=int, default=1,
                     help="DDP CPU processes per run (memory per rank; 1 = one process)")
+    ap.add_argument("--shards", type=int, nargs="*", default=[],
+                    help="loader workers of sharded runs (shards:DIR; one run each)")
+    ap.add_argument("--shard-size", type=int, default=1000, help="images per shard")
     ap.add_argument("--work", type=Path, default=Path("/tmp/aekit-streaming-bench"))
     ap.add_argument("--out", type=Path, default=Path("benchmarks/results/streaming"))
     args = ap.parse_args(argv)
@@ -165,6 +173,21 @@ def main(argv: list[str] | None = None) -> int:
                            "train.num_workers": w}, args.out / f"streamed-{w}", cache,
                        args.ranks)
         print(json.dumps({f"streamed_{w}_workers": streamed[w]}), flush=True)
+    sharded, shard_s = {}, 0.0
+    if args.shards:
+        shards = args.work / "shards"
+        shutil.rmtree(shards, ignore_errors=True)
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "aekit.cli", "data", "shard",
+                        f"folder:{folder}", "--image-size", str(args.size), "--shard-size",
+                        str(args.shard_size), "--out", str(shards)], check=True,
+                       env={**os.environ, "AEKIT_DATA": str(cache)}, stdout=subprocess.DEVNULL)
+        shard_s = time.perf_counter() - t0
+        for w in args.shards:
+            sharded[w] = run({**common, "data.source": f"shards:{shards}",
+                              "train.num_workers": w}, args.out / f"sharded-{w}", cache,
+                             args.ranks)
+            print(json.dumps({f"sharded_{w}_workers": sharded[w]}), flush=True)
     meta = json.loads(next((cache / "prepared").glob("*/meta.json")).read_text())
     print(f"images: {args.n:,} JPEGs {args.size}×{args.size}, decoded {decoded / 1e6:,.0f} MB "
           f"uint8; budget {args.budget}; {args.ranks} rank(s) per run (memory: all ranks "
@@ -181,6 +204,15 @@ def main(argv: list[str] | None = None) -> int:
               f"{res['peak_private_mb']:,} MB (trainer + workers), file-backed "
               f"{res['peak_file_backed_mb']:,} MB; losses identical: "
               f"{res['losses'] == mem['losses']}")
+    if sharded:
+        print(f"shard (aekit data shard from the prepared cache, {args.shard_size} images "
+              f"per shard): {shard_s:.1f} s")
+    for w, res in sharded.items():
+        ratio = res["samples_per_s_epochs_2plus"] / mem["samples_per_s_epochs_2plus"]
+        print(f"sharded, {w} workers: epochs 2+ {res['samples_per_s_epochs_2plus']:,.0f} "
+              f"samples/s, ratio {ratio:.3f}; peak private {res['peak_private_mb']:,} MB "
+              f"(trainer + workers), file-backed {res['peak_file_backed_mb']:,} MB; final "
+              f"train loss {res['losses'][-1]} (in memory {mem['losses'][-1]})")
     return 0
 
 
