@@ -110,6 +110,12 @@ def mix_seed(*parts: int) -> int:
     return h & 0x7FFFFFFFFFFFFFFF
 
 
+def rank_batches(counts: np.ndarray, world: int, batch_size: int) -> int:
+    """Full batches each of ``world`` ranks gets from shards holding ``counts`` samples:
+    what the smallest share of shards a rank can draw fills (the same every epoch)."""
+    return int(np.sort(counts)[:len(counts) // world].sum()) // batch_size
+
+
 def shard_major_order(shard_ids: np.ndarray, seed: int, epoch: int, world: int,
                       batch_size: int, window: int) -> tuple[np.ndarray, int]:
     """Epoch ``epoch``'s order of samples read from shards (``shard_ids``: each sample's
@@ -135,7 +141,7 @@ def shard_major_order(shard_ids: np.ndarray, seed: int, epoch: int, world: int,
         seqs.append(np.concatenate(parts) if parts else np.zeros(0, np.int64))
     if world == 1:
         return seqs[0], -(-len(seqs[0]) // batch_size)
-    per_rank = int(np.sort(counts)[:len(uniq) // world].sum()) // batch_size
+    per_rank = rank_batches(counts, world, batch_size)
     order = np.stack([seq[:per_rank * batch_size].reshape(per_rank, batch_size)
                       for seq in seqs], axis=1)  # (batches per rank, world, b)
     return order.reshape(-1), per_rank
@@ -184,8 +190,8 @@ class BatchSet(Dataset):
         self._perm_epoch = -1
         if self.shard_ids is not None and world > 1:
             check_shards(self.shard_ids, world)
-            self.n_batches = world * shard_major_order(self.shard_ids, self.seed, 0, world,
-                                                       b, SHARDS_KEPT)[1]
+            counts = np.unique(self.shard_ids, return_counts=True)[1]
+            self.n_batches = world * rank_batches(counts, world, b)
         else:
             self.n_batches = n // b if self.drop_last and n >= b else -(-n // b)
 

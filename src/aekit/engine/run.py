@@ -208,8 +208,8 @@ def _fit(cfg: RunConfig, run_dir: Path, *, quiet: bool, ckpt_path: str | None,
 
 def say_shards(train: Any, world: int) -> None:
     """One line on how a sharded training split is read, and what an epoch leaves out."""
-    n, used = train.x.shape[0], len(train) * train.batch_size if world > 1 else train.x.shape[0]
-    shards = len(set(train.shard_ids.tolist()))
+    n, shards = train.x.shape[0], len(set(train.shard_ids.tolist()))
+    used = len(train) * train.batch_size  # every rank's full batches
     if world == 1:
         LOG.info(f"reading {n:,} training samples from {shards} shards, shard by shard")
         return
